@@ -1,0 +1,1 @@
+"""共治 Gongzhi: party-building-led grassroots governance."""

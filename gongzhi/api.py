@@ -1,0 +1,52 @@
+"""The JSON API at /api/v1/: django-ninja, OpenAPI at /api/v1/openapi.json.
+
+Clients sign in with the browser session (CSRF-checked) or an `Authorization: Bearer` token made by
+`gongzhi create_api_token`. Every endpoint reads through the same scoped selectors as the pages.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from gongzhi.accounts.services import api_token_authenticate
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token: str):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Gongzhi API",
+    version="1",
+    description="共治 Gongzhi: places, party organisations and coverage.",
+    auth=[django_auth, BearerToken()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": "forbidden"}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": "not found"}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=400)
+
+
+from gongzhi.party.api import router as party_router  # noqa: E402
+from gongzhi.territory.api import router as territory_router  # noqa: E402
+
+api.add_router("/", territory_router)
+api.add_router("/", party_router)

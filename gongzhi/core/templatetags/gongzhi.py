@@ -1,0 +1,22 @@
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context, **kwargs) -> str:
+    """The current query string with some parameters replaced: keeps filters across pages."""
+    query = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        query[key] = value
+    return query.urlencode()
+
+
+@register.filter
+def percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    return mapping.get(key)

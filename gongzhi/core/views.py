@@ -1,0 +1,46 @@
+"""The workbench and the audit log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from gongzhi.core.models import AuditEvent
+from gongzhi.core.paging import paginate
+from gongzhi.core.roles import Action, Role
+from gongzhi.core.scoping import can_anywhere, roles_of, scope_q
+from gongzhi.territory.selectors import home_places
+
+
+@login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    """Where a signed-in user lands: the coverage of the places they work on."""
+    from gongzhi.party.coverage import coverage_report
+
+    if roles_of(request.user) == {Role.RESIDENT} and not request.user.is_superuser:
+        return render(request, "core/resident_home.html")
+    reports = [coverage_report(place) for place in home_places(request.user)[:3]]
+    return render(request, "core/workbench.html", {"reports": reports})
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The audit log, limited to events at the places the user may audit."""
+    if not can_anywhere(request.user, Action.AUDIT):
+        raise PermissionDenied
+    events = AuditEvent.objects.filter(scope_q(request.user, Action.AUDIT, "place_path"))
+    q = request.GET.get("q", "").strip()
+    if q:
+        events = events.filter(Q(actor_name__icontains=q) | Q(target_repr__icontains=q) | Q(action__icontains=q))
+    target_type = request.GET.get("type", "").strip()
+    if target_type:
+        events = events.filter(target_type=target_type)
+    page = paginate(request, events)
+    return render(request, "core/audit_list.html", {"page_obj": page, "q": q, "type": target_type})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("core:workbench")
