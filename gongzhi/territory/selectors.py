@@ -40,6 +40,7 @@ def points_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[ServiceP
         ServicePoint.objects.filter(scope_q(user, action, "place__path"))
         .select_related("place")
         .annotate(n_areas=Count("areas"))
+        .order_by("place__path", "code")
     )
 
 
