@@ -17,6 +17,20 @@ import pytest
 from gongzhi.core.roles import Role
 from tests.factories import make_org, make_place, make_point, make_user
 
+
+
+def pytest_configure(config):
+    """Tests read static files from the apps (no collectstatic) and run tasks at once, in-process."""
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 # Playwright's sync API runs an event loop in the test thread; the ORM must still be usable from it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
