@@ -1,0 +1,1 @@
+"""Import and export of places, service points and party organisations as an Excel workbook."""
