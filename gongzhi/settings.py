@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "gongzhi.territory",
     "gongzhi.accounts",
     "gongzhi.party",
+    "gongzhi.members",
+    "gongzhi.imports",
     "gongzhi.demo",
 ]
 
@@ -154,6 +156,10 @@ SESSION_COOKIE_SECURE = env_bool("GONGZHI_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Personal data: Fernet keys (comma-separated, newest first) and the blind-index key. See core/pii.py.
+PII_KEYS = env_list("GONGZHI_PII_KEYS")
+PII_INDEX_KEY = env_str("GONGZHI_PII_INDEX_KEY")
 
 # Uploads: imports are read in memory up to this size, refused above it.
 IMPORT_MAX_BYTES = env_int("GONGZHI_IMPORT_MAX_BYTES", 10 * 1024 * 1024)

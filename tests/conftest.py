@@ -29,6 +29,11 @@ def pytest_configure(config):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Fresh keys for every run: nothing a test writes is readable with another run's keys.
+    from cryptography.fernet import Fernet
+
+    settings.PII_KEYS = [Fernet.generate_key().decode()]
+    settings.PII_INDEX_KEY = Fernet.generate_key().decode()
 
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still be usable from it.

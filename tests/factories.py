@@ -7,6 +7,9 @@ import itertools
 
 from gongzhi.accounts.models import User
 from gongzhi.accounts.services import assignment_grant, user_create
+from gongzhi.core.pii import id_number_check_char
+from gongzhi.members.models import Member
+from gongzhi.members.services import member_create
 from gongzhi.party.models import PartyOrg
 from gongzhi.party.services import OrgSpec, org_establish
 from gongzhi.territory.models import Place, ServicePoint
@@ -41,3 +44,26 @@ def make_user(username: str, role: str | None = None, place: Place | None = None
     if role and place:
         assignment_grant(user=user, role=role, place=place, by=None)
     return user
+
+
+def make_id_number(birth: datetime.date = datetime.date(1980, 5, 17), serial: int | None = None) -> str:
+    """A valid 18-character ID number (Shenzhen region code 440307) with a correct check digit."""
+    first17 = f"440307{birth:%Y%m%d}{(serial or next(_seq)) % 1000:03d}"
+    return first17 + id_number_check_char(first17)
+
+
+def make_member(branch: PartyOrg, name: str | None = None, **data) -> Member:
+    n = next(_seq)
+    birth = data.pop("birth_date", datetime.date(1980, 1, 1) + datetime.timedelta(days=n))
+    fields = {
+        "name": name or f"党员{n}",
+        "gender": "male",
+        "birth_date": birth,
+        "id_number": make_id_number(birth, n),
+        "phone": f"138{n:08d}",
+        "joined_on": datetime.date(2005, 7, 1),
+        "status": "full",
+        "full_on": datetime.date(2006, 7, 1),
+    }
+    fields.update(data)
+    return member_create(by=None, branch=branch, **fields)

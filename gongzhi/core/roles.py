@@ -25,12 +25,13 @@ class Action:
     CHANGE = "change"
     AUDIT = "audit"  # read the audit log
     MANAGE = "manage"  # subdistrict-wide configuration: import, users
+    REVEAL = "reveal"  # see personal data (ID numbers, phones) in clear; every reveal is audited
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.SUBDISTRICT_ADMIN: frozenset({Action.VIEW, Action.CHANGE, Action.AUDIT, Action.MANAGE}),
-    Role.COMMUNITY_STAFF: frozenset({Action.VIEW, Action.CHANGE, Action.AUDIT}),
-    Role.BRANCH_SECRETARY: frozenset({Action.VIEW, Action.CHANGE}),
+    Role.SUBDISTRICT_ADMIN: frozenset({Action.VIEW, Action.CHANGE, Action.AUDIT, Action.MANAGE, Action.REVEAL}),
+    Role.COMMUNITY_STAFF: frozenset({Action.VIEW, Action.CHANGE, Action.AUDIT, Action.REVEAL}),
+    Role.BRANCH_SECRETARY: frozenset({Action.VIEW, Action.CHANGE, Action.REVEAL}),
     Role.GRID_WORKER: frozenset({Action.VIEW}),
     Role.COMMITTEE_MEMBER: frozenset({Action.VIEW}),
     Role.MEDIATOR: frozenset({Action.VIEW}),
