@@ -45,8 +45,10 @@ def _invalid(request, exc):
     return api.create_response(request, {"detail": detail}, status=400)
 
 
+from gongzhi.members.api import router as members_router  # noqa: E402
 from gongzhi.party.api import router as party_router  # noqa: E402
 from gongzhi.territory.api import router as territory_router  # noqa: E402
 
 api.add_router("/", territory_router)
 api.add_router("/", party_router)
+api.add_router("/", members_router)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("gongzhi.accounts.urls")),
     path("", include("gongzhi.territory.urls")),
     path("party/", include("gongzhi.party.urls")),
+    path("members/", include("gongzhi.members.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

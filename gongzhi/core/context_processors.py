@@ -12,6 +12,7 @@ NAV = [
     (_("Places & coverage"), "territory:place_list", "bi-diagram-3", Action.VIEW, False),
     (_("Service points"), "territory:point_list", "bi-house-heart", Action.VIEW, False),
     (_("Party organisations"), "party:org_list", "bi-flag", Action.VIEW, False),
+    (_("Party members"), "members:member_list", "bi-people", Action.VIEW, False),
     (_("Data import"), "territory:import", "bi-upload", Action.MANAGE, False),
     (_("Audit log"), "core:audit_list", "bi-journal-check", Action.AUDIT, False),
     (_("System settings"), "admin:index", "bi-gear", None, True),

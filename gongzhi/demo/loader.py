@@ -50,16 +50,32 @@ def load_bantian(log: Callable[[str], None] = print) -> bool:
         return False
     facts = _read("bantian-facts.yaml")
     layout = _read("bantian-areas.yaml")
-    dates = {k: v if isinstance(v, datetime.date) else datetime.date.fromisoformat(v) for k, v in layout["dates"].items()}
+    dates = {
+        k: v if isinstance(v, datetime.date) else datetime.date.fromisoformat(v)
+        for k, v in layout["dates"].items()
+    }
 
     sub = facts["subdistrict"]
-    bantian = place_create(by=None, code=sub["code"], name=sub["name"], kind=PlaceKind.SUBDISTRICT, parent=None,
-                           address=f"{sub['city']}{sub['district']}")
-    service_point_create(by=None, code=f"{sub['code']}-centre", name=f"{sub['name']}党群服务中心",
-                         kind=ServicePointKind.SUBDISTRICT_CENTRE, place=bantian)
+    bantian = place_create(
+        by=None,
+        code=sub["code"],
+        name=sub["name"],
+        kind=PlaceKind.SUBDISTRICT,
+        parent=None,
+        address=f"{sub['city']}{sub['district']}",
+    )
+    service_point_create(
+        by=None,
+        code=f"{sub['code']}-centre",
+        name=f"{sub['name']}党群服务中心",
+        kind=ServicePointKind.SUBDISTRICT_CENTRE,
+        place=bantian,
+    )
     working = org_establish(
         by=None,
-        spec=OrgSpec(code=f"{sub['code']}-dgw", name=sub["party_org"], kind=OrgKind.WORKING_COMMITTEE, place=bantian),
+        spec=OrgSpec(
+            code=f"{sub['code']}-dgw", name=sub["party_org"], kind=OrgKind.WORKING_COMMITTEE, place=bantian
+        ),
         on=dates["community_committees_founded"],
     )
     places: dict[str, Place] = {sub["code"]: bantian}
@@ -72,11 +88,22 @@ def load_bantian(log: Callable[[str], None] = print) -> bool:
         log(f"  {name}")
         place = place_create(by=None, code=code, name=name, kind=PlaceKind.COMMUNITY, parent=bantian)
         places[code] = place
-        service_point_create(by=None, code=f"{code}-centre", name=f"{name}党群服务中心",
-                             kind=ServicePointKind.COMMUNITY_CENTRE, place=place)
+        service_point_create(
+            by=None,
+            code=f"{code}-centre",
+            name=f"{name}党群服务中心",
+            kind=ServicePointKind.COMMUNITY_CENTRE,
+            place=place,
+        )
         committee = org_establish(
             by=None,
-            spec=OrgSpec(code=f"{code}-dw", name=f"{name}党委", kind=OrgKind.COMMUNITY_COMMITTEE, place=place, parent=working),
+            spec=OrgSpec(
+                code=f"{code}-dw",
+                name=f"{name}党委",
+                kind=OrgKind.COMMUNITY_COMMITTEE,
+                place=place,
+                parent=working,
+            ),
             on=dates["community_committees_founded"],
         )
         areas = layout["communities"].get(code, {})
@@ -89,31 +116,65 @@ def load_bantian(log: Callable[[str], None] = print) -> bool:
                     company_branches.append(
                         org_establish(
                             by=None,
-                            spec=OrgSpec(code=f"{row['code']}-gs", name=f"{row['company']}股份合作公司党支部",
-                                         kind=OrgKind.BRANCH, place=area, parent=committee, areas=[area]),
+                            spec=OrgSpec(
+                                code=f"{row['code']}-gs",
+                                name=f"{row['company']}股份合作公司党支部",
+                                kind=OrgKind.BRANCH,
+                                place=area,
+                                parent=committee,
+                                areas=[area],
+                            ),
                             on=dates["company_branches_founded"],
                         )
                     )
-                    area_specs.append(OrgSpec(code=f"{row['code']}-zb", name=f"{row['name']}党支部",
-                                              kind=OrgKind.BRANCH, place=area, parent=committee, areas=[area]))
+                    area_specs.append(
+                        OrgSpec(
+                            code=f"{row['code']}-zb",
+                            name=f"{row['name']}党支部",
+                            kind=OrgKind.BRANCH,
+                            place=area,
+                            parent=committee,
+                            areas=[area],
+                        )
+                    )
                 elif kind == "garden_estate":
                     founded = row["founded"]
                     org_establish(
                         by=None,
-                        spec=OrgSpec(code=f"{row['code']}-zb", name=f"{row['name']}党支部", kind=OrgKind.BRANCH,
-                                     place=area, parent=committee, areas=[area]),
-                        on=founded if isinstance(founded, datetime.date) else datetime.date.fromisoformat(founded),
+                        spec=OrgSpec(
+                            code=f"{row['code']}-zb",
+                            name=f"{row['name']}党支部",
+                            kind=OrgKind.BRANCH,
+                            place=area,
+                            parent=committee,
+                            areas=[area],
+                        ),
+                        on=founded
+                        if isinstance(founded, datetime.date)
+                        else datetime.date.fromisoformat(founded),
                     )
                 elif kind == "independent_area":
                     independent.append((area, committee))
                 if kind in AREA_KINDS and not _served_by_sub_centre(layout, row["code"]):
-                    service_point_create(by=None, code=f"{row['code']}-station", name=f"{row['name']}党群服务站",
-                                         kind=ServicePointKind.STATION, place=area, areas=[area])
+                    service_point_create(
+                        by=None,
+                        code=f"{row['code']}-station",
+                        name=f"{row['name']}党群服务站",
+                        kind=ServicePointKind.STATION,
+                        place=area,
+                        areas=[area],
+                    )
 
     for row in layout["sub_centres"]:
         at = places[row.get("at", row["community"])]
-        service_point_create(by=None, code=row["code"], name=row["name"], kind=ServicePointKind.SUB_CENTRE, place=at,
-                             areas=[places[c] for c in row["serves"]])
+        service_point_create(
+            by=None,
+            code=row["code"],
+            name=row["name"],
+            kind=ServicePointKind.SUB_CENTRE,
+            place=at,
+            areas=[places[c] for c in row["serves"]],
+        )
 
     # 2018: the company branches became branches of the residents' committees and resident groups.
     org_reorganise(
@@ -127,17 +188,27 @@ def load_bantian(log: Callable[[str], None] = print) -> bool:
     for area, committee in independent:
         org_establish(
             by=None,
-            spec=OrgSpec(code=f"{area.code}-zb", name=f"{area.name}党支部", kind=OrgKind.BRANCH, place=area,
-                         parent=committee, areas=[area]),
+            spec=OrgSpec(
+                code=f"{area.code}-zb",
+                name=f"{area.name}党支部",
+                kind=OrgKind.BRANCH,
+                place=area,
+                parent=committee,
+                areas=[area],
+            ),
             on=dates["independent_area_branches"],
             note="填补外卖地党支部建设空白",
         )
 
     for row in layout["users"]:
-        user = user_create(username=row["username"], password=DEMO_PASSWORD, display_name=row["name"], by=None, is_demo=True)
+        user = user_create(
+            username=row["username"], password=DEMO_PASSWORD, display_name=row["name"], by=None, is_demo=True
+        )
         assignment_grant(user=user, role=row["role"], place=places[row["place"]], by=None)
-    log(f"Loaded {Place.objects.count()} places, {PartyOrg.objects.count()} party organisations, "
-        f"{User.objects.filter(is_demo=True).count()} demo accounts.")
+    log(
+        f"Loaded {Place.objects.count()} places, {PartyOrg.objects.count()} party organisations, "
+        f"{User.objects.filter(is_demo=True).count()} demo accounts."
+    )
     return True
 
 
