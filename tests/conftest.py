@@ -18,7 +18,6 @@ from gongzhi.core.roles import Role
 from tests.factories import make_org, make_place, make_point, make_user
 
 
-
 def pytest_configure(config):
     """Tests read static files from the apps (no collectstatic) and run tasks at once, in-process."""
     from django.conf import settings

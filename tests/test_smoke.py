@@ -10,8 +10,17 @@ def test_world_is_fully_covered(world):
 
 def test_pages_render_for_wuhe_staff(client_for, wuhe_staff, world):
     client = client_for(wuhe_staff)
-    for url in ["/", "/places/", "/places/wuhe/", "/places/wuhe/coverage/", "/party/orgs/", "/service-points/", "/audit/",
-                f"/party/orgs/{world.dgk_branch.pk}/", "/places/?q=dgk"]:
+    for url in [
+        "/",
+        "/places/",
+        "/places/wuhe/",
+        "/places/wuhe/coverage/",
+        "/party/orgs/",
+        "/service-points/",
+        "/audit/",
+        f"/party/orgs/{world.dgk_branch.pk}/",
+        "/places/?q=dgk",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
 

@@ -29,7 +29,9 @@ class User(AbstractUser):
 class Assignment(models.Model):
     """A role held by a user at a place; it grants the role's actions over the place's subtree."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="assignments"
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     place = models.ForeignKey(Place, verbose_name=_("place"), on_delete=models.PROTECT, related_name="+")
     active = models.BooleanField(_("active"), default=True)
@@ -39,7 +41,9 @@ class Assignment(models.Model):
         verbose_name = _("role assignment")
         verbose_name_plural = _("role assignments")
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "place"], name="assignment_unique_user_role_place")
+            models.UniqueConstraint(
+                fields=["user", "role", "place"], name="assignment_unique_user_role_place"
+            )
         ]
 
     def __str__(self) -> str:
@@ -56,7 +60,9 @@ def token_digest(raw: str) -> str:
 
 
 class ApiToken(models.Model):
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, editable=False)
     digest = models.CharField(_("digest"), max_length=64, unique=True, editable=False)

@@ -42,7 +42,11 @@ def assignment_grant(*, user: User, role: str, place: Place, by: User | None) ->
         created = True
     if created:
         audit_record(
-            actor=by, action="grant_role", obj=assignment, place_path=place.path, changes={"role": [None, role]}
+            actor=by,
+            action="grant_role",
+            obj=assignment,
+            place_path=place.path,
+            changes={"role": [None, role]},
         )
     forget_assignments(user)
     return assignment

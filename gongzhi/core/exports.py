@@ -47,5 +47,5 @@ def workbook_response(wb: Workbook, filename: str) -> HttpResponse:
     wb.save(buffer)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename=\"{filename}-{stamp}.xlsx\""
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
     return response

@@ -122,16 +122,22 @@ def validate_id_number(value: str) -> str:
     try:
         datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as exc:
-        raise ValidationError(gettext_lazy("The birth date inside the ID number is not a real date.")) from exc
+        raise ValidationError(
+            gettext_lazy("The birth date inside the ID number is not a real date.")
+        ) from exc
     if id_number_check_char(value[:17]) != value[17]:
-        raise ValidationError(gettext_lazy("The check digit of the ID number is wrong: please check the number."))
+        raise ValidationError(
+            gettext_lazy("The check digit of the ID number is wrong: please check the number.")
+        )
     return value
 
 
 def validate_phone(value: str) -> str:
     value = normalise(value)
     if not _PHONE_RE.match(value):
-        raise ValidationError(gettext_lazy("Enter an 11-digit mobile number or a landline with its area code."))
+        raise ValidationError(
+            gettext_lazy("Enter an 11-digit mobile number or a landline with its area code.")
+        )
     return value
 
 

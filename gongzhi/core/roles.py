@@ -29,7 +29,9 @@ class Action:
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.SUBDISTRICT_ADMIN: frozenset({Action.VIEW, Action.CHANGE, Action.AUDIT, Action.MANAGE, Action.REVEAL}),
+    Role.SUBDISTRICT_ADMIN: frozenset(
+        {Action.VIEW, Action.CHANGE, Action.AUDIT, Action.MANAGE, Action.REVEAL}
+    ),
     Role.COMMUNITY_STAFF: frozenset({Action.VIEW, Action.CHANGE, Action.AUDIT, Action.REVEAL}),
     Role.BRANCH_SECRETARY: frozenset({Action.VIEW, Action.CHANGE, Action.REVEAL}),
     Role.GRID_WORKER: frozenset({Action.VIEW}),

@@ -27,7 +27,9 @@ def _assignments(user: Any) -> list[tuple[str, str]]:
     """(role, place path) pairs of the user's current assignments, cached on the user object."""
     cached = getattr(user, "_gongzhi_assignments", None)
     if cached is None:
-        cached = [(a.role, a.place.path) for a in user.assignments.select_related("place").filter(active=True)]
+        cached = [
+            (a.role, a.place.path) for a in user.assignments.select_related("place").filter(active=True)
+        ]
         user._gongzhi_assignments = cached
     return cached
 
@@ -85,9 +87,7 @@ def can_anywhere(user: Any, action: str) -> bool:
     return paths is ALL or bool(paths)
 
 
-def get_for_user(
-    queryset: QuerySet[M], user: Any, *, action: str, path_of: Any, **lookup: Any
-) -> M:
+def get_for_user(queryset: QuerySet[M], user: Any, *, action: str, path_of: Any, **lookup: Any) -> M:
     """Fetch one object and authorise `action` on it.
 
     Outside the user's view scope the object does not exist for them (404); inside it, an action their

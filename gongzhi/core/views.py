@@ -34,7 +34,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     events = AuditEvent.objects.filter(scope_q(request.user, Action.AUDIT, "place_path"))
     q = request.GET.get("q", "").strip()
     if q:
-        events = events.filter(Q(actor_name__icontains=q) | Q(target_repr__icontains=q) | Q(action__icontains=q))
+        events = events.filter(
+            Q(actor_name__icontains=q) | Q(target_repr__icontains=q) | Q(action__icontains=q)
+        )
     target_type = request.GET.get("type", "").strip()
     if target_type:
         events = events.filter(target_type=target_type)

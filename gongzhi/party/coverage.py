@@ -97,7 +97,9 @@ def coverage_report(place: Place, day: datetime.date | None = None) -> CoverageR
     report = CoverageReport(place=place, day=day, rows=rows)
     report.by_kind = {kind: Tally() for kind in RESIDENTIAL_KINDS}
     communities = list(
-        Place.objects.filter(kind=PlaceKind.COMMUNITY, path__startswith=_community_scope(place)).order_by("path")
+        Place.objects.filter(kind=PlaceKind.COMMUNITY, path__startswith=_community_scope(place)).order_by(
+            "path"
+        )
     )
     tallies = {c.path: CommunityTally(community=c) for c in communities}
     for row in rows:

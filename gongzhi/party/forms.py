@@ -11,13 +11,17 @@ class OrgEstablishForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrgKind.choices, initial=OrgKind.BRANCH)
     place = forms.CharField(label=_("Anchored at (place code)"), max_length=64)
-    parent = forms.ModelChoiceField(label=_("Parent organisation"), queryset=PartyOrg.objects.none(), required=False)
+    parent = forms.ModelChoiceField(
+        label=_("Parent organisation"), queryset=PartyOrg.objects.none(), required=False
+    )
     areas = forms.CharField(
         label=_("Areas covered (place codes)"),
         required=False,
         help_text=_("Separate codes with commas or spaces."),
     )
-    on = forms.DateField(label=_("Established on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("Established on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, parents=None, **kwargs):
@@ -27,19 +31,25 @@ class OrgEstablishForm(forms.Form):
 
 class OrgRenameForm(forms.Form):
     name = forms.CharField(label=_("New name"), max_length=100)
-    on = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class OrgDissolveForm(forms.Form):
-    on = forms.DateField(label=_("Dissolved on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("Dissolved on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CoverageAddForm(forms.Form):
     area = forms.CharField(label=_("Area (place code)"), max_length=64)
     org = forms.ModelChoiceField(label=_("Organisation"), queryset=PartyOrg.objects.none())
-    since = forms.DateField(label=_("Since"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("Since"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, orgs=None, **kwargs):
         super().__init__(*args, **kwargs)

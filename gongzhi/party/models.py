@@ -40,7 +40,9 @@ class PartyOrgQuerySet(models.QuerySet):
         query = query.strip()
         if not query:
             return self
-        return self.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(pinyin__contains=query.lower()))
+        return self.filter(
+            Q(name__icontains=query) | Q(code__icontains=query) | Q(pinyin__contains=query.lower())
+        )
 
 
 class PartyOrg(models.Model):
@@ -90,7 +92,9 @@ class OrgCoverageQuerySet(models.QuerySet):
 class OrgCoverage(models.Model):
     """A party organisation's responsibility for a residential area, from `since` until `until` (excluded)."""
 
-    org = models.ForeignKey(PartyOrg, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="coverage")
+    org = models.ForeignKey(
+        PartyOrg, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="coverage"
+    )
     area = models.ForeignKey(Place, verbose_name=_("area"), on_delete=models.PROTECT, related_name="coverage")
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True, blank=True)

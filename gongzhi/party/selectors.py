@@ -19,7 +19,11 @@ def orgs_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[PartyOrg]:
 
 def get_org_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> PartyOrg:
     return get_for_user(
-        PartyOrg.objects.select_related("place", "parent"), user, action=action, path_of=lambda o: o.place.path, pk=pk
+        PartyOrg.objects.select_related("place", "parent"),
+        user,
+        action=action,
+        path_of=lambda o: o.place.path,
+        pk=pk,
     )
 
 
@@ -56,4 +60,8 @@ def org_lineage(org: PartyOrg) -> QuerySet[OrgChange]:
             nxt |= {p.pk for p in event.predecessors.all()}
         frontier = nxt - seen
     event_ids |= set(OrgChange.objects.filter(predecessors=org).values_list("pk", flat=True))
-    return OrgChange.objects.filter(pk__in=event_ids).prefetch_related("predecessors", "successors").order_by("on", "id")
+    return (
+        OrgChange.objects.filter(pk__in=event_ids)
+        .prefetch_related("predecessors", "successors")
+        .order_by("on", "id")
+    )

@@ -88,7 +88,11 @@ def _new_org(by: Any, spec: OrgSpec, on: datetime.date) -> PartyOrg:
     org.full_clean()
     org.save()
     audit_record(
-        actor=by, action="create", obj=org, place_path=spec.place.path, changes=diff({}, snapshot(org, ORG_FIELDS))
+        actor=by,
+        action="create",
+        obj=org,
+        place_path=spec.place.path,
+        changes=diff({}, snapshot(org, ORG_FIELDS)),
     )
     for area in spec.areas:
         coverage_add(by=by, org=org, area=area, since=on)
@@ -107,14 +111,22 @@ def _end_org(by: Any, org: PartyOrg, on: datetime.date) -> None:
     org.coverage.filter(until__isnull=True).update(until=on)
     org.dissolved_on = on
     org.save(update_fields=["dissolved_on"])
-    audit_record(actor=by, action="dissolve", obj=org, place_path=org.place.path, changes=diff(before, snapshot(org, ORG_FIELDS)))
+    audit_record(
+        actor=by,
+        action="dissolve",
+        obj=org,
+        place_path=org.place.path,
+        changes=diff(before, snapshot(org, ORG_FIELDS)),
+    )
 
 
 def _record_change(
     by: Any, kind: str, on: datetime.date, note: str, before: list[PartyOrg], after: list[PartyOrg]
 ) -> OrgChange:
     place = _common_place([o.place for o in [*before, *after]])
-    change = OrgChange.objects.create(kind=kind, on=on, note=note, place=place, recorded_by=by if by else None)
+    change = OrgChange.objects.create(
+        kind=kind, on=on, note=note, place=place, recorded_by=by if by else None
+    )
     change.predecessors.set(before)
     change.successors.set(after)
     audit_record(
@@ -122,7 +134,10 @@ def _record_change(
         action=f"org_{kind}",
         obj=change,
         place_path=place.path,
-        changes={"predecessors": [None, [o.code for o in before]], "successors": [None, [o.code for o in after]]},
+        changes={
+            "predecessors": [None, [o.code for o in before]],
+            "successors": [None, [o.code for o in after]],
+        },
     )
     return change
 
@@ -147,7 +162,13 @@ def org_rename(*, by: Any, org: PartyOrg, name: str, on: datetime.date, note: st
     org.pinyin = initials_index(org.name)
     org.full_clean()
     org.save()
-    audit_record(actor=by, action="update", obj=org, place_path=org.place.path, changes=diff(before, snapshot(org, ORG_FIELDS)))
+    audit_record(
+        actor=by,
+        action="update",
+        obj=org,
+        place_path=org.place.path,
+        changes=diff(before, snapshot(org, ORG_FIELDS)),
+    )
     _record_change(by, ChangeKind.RENAME, on, note or f"{old_name} → {org.name}", [org], [org])
     return org
 
@@ -160,9 +181,7 @@ def org_dissolve(*, by: Any, org: PartyOrg, on: datetime.date, note: str = "") -
 
 
 @transaction.atomic
-def org_merge(
-    *, by: Any, orgs: list[PartyOrg], into: OrgSpec, on: datetime.date, note: str = ""
-) -> PartyOrg:
+def org_merge(*, by: Any, orgs: list[PartyOrg], into: OrgSpec, on: datetime.date, note: str = "") -> PartyOrg:
     """Merge two or more organisations into a new one, which takes over all their areas."""
     if len(orgs) < 2:
         raise ValidationError(_("A merger needs at least two organisations."))
@@ -220,12 +239,18 @@ def coverage_add(*, by: Any, org: PartyOrg, area: Place, since: datetime.date) -
             {"area": _("%(name)s lies outside the community of this organisation.") % {"name": area.name}}
         )
     if org.coverage.filter(area=area, until__isnull=True).exists():
-        raise ValidationError({"area": _("%(org)s already covers %(area)s.") % {"org": org.name, "area": area.name}})
+        raise ValidationError(
+            {"area": _("%(org)s already covers %(area)s.") % {"org": org.name, "area": area.name}}
+        )
     coverage = OrgCoverage(org=org, area=area, since=since)
     coverage.full_clean()
     coverage.save()
     audit_record(
-        actor=by, action="cover", obj=coverage, place_path=area.path, changes={"area": [None, area.code], "since": [None, since.isoformat()]}
+        actor=by,
+        action="cover",
+        obj=coverage,
+        place_path=area.path,
+        changes={"area": [None, area.code], "since": [None, since.isoformat()]},
     )
     return coverage
 
@@ -241,6 +266,10 @@ def coverage_end(*, by: Any, coverage: OrgCoverage, on: datetime.date) -> OrgCov
     coverage.until = on
     coverage.save(update_fields=["until"])
     audit_record(
-        actor=by, action="uncover", obj=coverage, place_path=coverage.area.path, changes={"until": [None, on.isoformat()]}
+        actor=by,
+        action="uncover",
+        obj=coverage,
+        place_path=coverage.area.path,
+        changes={"until": [None, on.isoformat()]},
     )
     return coverage

@@ -85,7 +85,12 @@ def org_establish(request: HttpRequest) -> HttpResponse:
             form.add_error("areas", _("Unknown area codes: %(codes)s") % {"codes": ", ".join(missing)})
         else:
             spec = services.OrgSpec(
-                code=data["code"], name=data["name"], kind=data["kind"], place=place, parent=data["parent"], areas=areas
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+                place=place,
+                parent=data["parent"],
+                areas=areas,
             )
             try:
                 org = services.org_establish(by=request.user, spec=spec, on=data["on"], note=data["note"])
@@ -95,7 +100,9 @@ def org_establish(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("%(name)s was established.") % {"name": org.name})
                 return redirect("party:org_detail", org.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "party/org_form.html", {"form": form, "title": _("Establish an organisation")}, status=status)
+    return render(
+        request, "party/org_form.html", {"form": form, "title": _("Establish an organisation")}, status=status
+    )
 
 
 @login_required
@@ -125,7 +132,10 @@ def org_dissolve(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.warning(request, _("%(name)s was dissolved; check the coverage for new blank spots.") % {"name": org.name})
+            messages.warning(
+                request,
+                _("%(name)s was dissolved; check the coverage for new blank spots.") % {"name": org.name},
+            )
             return redirect("party:org_detail", org.pk)
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "org": org, "title": _("Dissolve %(name)s") % {"name": org.name}}
@@ -148,11 +158,17 @@ def coverage_add(request: HttpRequest) -> HttpResponse:
             form.add_error("area", _("No residential area with this code among the places you manage."))
         else:
             try:
-                services.coverage_add(by=request.user, org=form.cleaned_data["org"], area=area, since=form.cleaned_data["since"])
+                services.coverage_add(
+                    by=request.user, org=form.cleaned_data["org"], area=area, since=form.cleaned_data["since"]
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("%(area)s is now covered by %(org)s.") % {"area": area.name, "org": form.cleaned_data["org"].name})
+                messages.success(
+                    request,
+                    _("%(area)s is now covered by %(org)s.")
+                    % {"area": area.name, "org": form.cleaned_data["org"].name},
+                )
                 return redirect("territory:place_detail", area.code)
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "area": area, "title": _("Assign an organisation to an area")}
@@ -175,5 +191,8 @@ def coverage_end(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.warning(request, _("%(org)s no longer covers %(area)s.") % {"org": coverage.org.name, "area": coverage.area.name})
+        messages.warning(
+            request,
+            _("%(org)s no longer covers %(area)s.") % {"org": coverage.org.name, "area": coverage.area.name},
+        )
     return redirect("party:org_detail", coverage.org_id)

@@ -66,7 +66,9 @@ class ServicePointOut(Schema):
 
 
 @router.get("/places", response=Page[PlaceOut])
-def list_places(request, parent: str | None = None, q: str = "", kind: str = "", limit: int = 100, offset: int = 0):
+def list_places(
+    request, parent: str | None = None, q: str = "", kind: str = "", limit: int = 100, offset: int = 0
+):
     """Places visible to the caller; `parent` lists the children of one place, `q` searches names and pinyin."""
     places = places_visible_to(request.user).select_related("parent").search(q)
     if parent:
@@ -105,4 +107,3 @@ def list_service_points(request, place: str | None = None, limit: int = 100, off
         anchor = get_place_for_user(request.user, place)
         points = points.filter(place__path__startswith=anchor.path)
     return page_of(points, limit, offset)
-

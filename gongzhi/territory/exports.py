@@ -15,22 +15,33 @@ def coverage_workbook(report: CoverageReport) -> HttpResponse:
         wb,
         _("By community"),
         [_("Community"), _("Residential areas"), _("Covered"), _("Served"), _("Coverage rate")],
-        [
-            [t.community.name, t.areas, t.covered, t.served, t.coverage_rate]
-            for t in report.by_community
-        ]
-        + [[_("Total"), report.total.areas, report.total.covered, report.total.served, report.total.coverage_rate]],
+        [[t.community.name, t.areas, t.covered, t.served, t.coverage_rate] for t in report.by_community]
+        + [
+            [
+                _("Total"),
+                report.total.areas,
+                report.total.covered,
+                report.total.served,
+                report.total.coverage_rate,
+            ]
+        ],
     )
     add_sheet(
         wb,
         _("By kind"),
         [_("Kind"), _("Residential areas"), _("Covered"), _("Served"), _("Coverage rate")],
-        [[PlaceKind(k).label, t.areas, t.covered, t.served, t.coverage_rate] for k, t in report.by_kind.items()],
+        [
+            [PlaceKind(k).label, t.areas, t.covered, t.served, t.coverage_rate]
+            for k, t in report.by_kind.items()
+        ],
     )
     add_sheet(
         wb,
         _("Areas"),
         [_("Code"), _("Name"), _("Kind"), _("Covered"), _("Served")],
-        [[r.code, r.name, r.kind_label, yes if r.covered else no, yes if r.served else no] for r in report.rows],
+        [
+            [r.code, r.name, r.kind_label, yes if r.covered else no, yes if r.served else no]
+            for r in report.rows
+        ],
     )
     return workbook_response(wb, f"coverage-{report.place.code}")

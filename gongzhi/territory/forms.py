@@ -7,7 +7,10 @@ from gongzhi.territory.models import Place, PlaceKind, ServicePointKind, code_va
 
 class PlaceCreateForm(forms.Form):
     code = forms.CharField(
-        label=_("Code"), max_length=64, validators=[code_validator], help_text=_("A short unique code, e.g. wuhe-xincun.")
+        label=_("Code"),
+        max_length=64,
+        validators=[code_validator],
+        help_text=_("A short unique code, e.g. wuhe-xincun."),
     )
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=PlaceKind.choices)
@@ -30,7 +33,9 @@ class PlaceMoveForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    on = forms.DateField(label=_("Closed on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("Closed on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 class ServicePointForm(forms.Form):
@@ -43,7 +48,10 @@ class ServicePointForm(forms.Form):
 
 class ServicePointAreasForm(forms.Form):
     areas = forms.ModelMultipleChoiceField(
-        label=_("Areas served"), queryset=Place.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Areas served"),
+        queryset=Place.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, candidates=None, **kwargs):

@@ -65,7 +65,9 @@ class PlaceQuerySet(models.QuerySet):
         query = query.strip()
         if not query:
             return self
-        return self.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(pinyin__contains=query.lower()))
+        return self.filter(
+            Q(name__icontains=query) | Q(code__icontains=query) | Q(pinyin__contains=query.lower())
+        )
 
 
 class Place(models.Model):
@@ -73,7 +75,12 @@ class Place(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=32, choices=PlaceKind.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path of primary keys, `/1/5/23/`: a subtree is one prefix range. Maintained by services.
     path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
@@ -130,7 +137,9 @@ class ServicePointQuerySet(models.QuerySet):
         query = query.strip()
         if not query:
             return self
-        return self.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(pinyin__contains=query.lower()))
+        return self.filter(
+            Q(name__icontains=query) | Q(code__icontains=query) | Q(pinyin__contains=query.lower())
+        )
 
 
 class ServicePoint(models.Model):

@@ -46,5 +46,9 @@ def points_visible_to(user: Any, action: str = Action.VIEW) -> QuerySet[ServiceP
 
 def get_point_for_user(user: Any, code: str, action: str = Action.VIEW) -> ServicePoint:
     return get_for_user(
-        ServicePoint.objects.select_related("place"), user, action=action, path_of=lambda p: p.place.path, code=code
+        ServicePoint.objects.select_related("place"),
+        user,
+        action=action,
+        path_of=lambda p: p.place.path,
+        code=code,
     )

@@ -71,7 +71,11 @@ def place_create(
     place.depth = parent.depth + 1 if parent else 0
     place.save(update_fields=["path", "depth"])
     audit_record(
-        actor=by, action="create", obj=place, place_path=place.path, changes=diff({}, snapshot(place, PLACE_FIELDS))
+        actor=by,
+        action="create",
+        obj=place,
+        place_path=place.path,
+        changes=diff({}, snapshot(place, PLACE_FIELDS)),
     )
     return place
 
@@ -133,7 +137,11 @@ def place_close(*, by: Any, place: Place, on: datetime.date) -> Place:
     place.closed_on = on
     place.save(update_fields=["closed_on"])
     audit_record(
-        actor=by, action="close", obj=place, place_path=place.path, changes=diff(before, snapshot(place, PLACE_FIELDS))
+        actor=by,
+        action="close",
+        obj=place,
+        place_path=place.path,
+        changes=diff(before, snapshot(place, PLACE_FIELDS)),
     )
     return place
 
@@ -151,7 +159,10 @@ def _check_areas(point_place: Place, areas: list[Place]) -> None:
             raise ValidationError({"areas": _("%(name)s is not a residential area.") % {"name": area.name}})
         if not area.path.startswith(scope):
             raise ValidationError(
-                {"areas": _("%(name)s lies outside the community of this service point.") % {"name": area.name}}
+                {
+                    "areas": _("%(name)s lies outside the community of this service point.")
+                    % {"name": area.name}
+                }
             )
 
 
@@ -176,7 +187,11 @@ def service_point_create(
     point.full_clean()
     point.save()
     audit_record(
-        actor=by, action="create", obj=point, place_path=place.path, changes=diff({}, snapshot(point, POINT_FIELDS))
+        actor=by,
+        action="create",
+        obj=point,
+        place_path=place.path,
+        changes=diff({}, snapshot(point, POINT_FIELDS)),
     )
     if areas:
         service_point_set_areas(by=by, point=point, areas=areas)
@@ -214,7 +229,13 @@ def service_point_set_areas(*, by: Any, point: ServicePoint, areas: list[Place])
     ServiceArea.objects.bulk_create([ServiceArea(point=point, area=a) for a in areas if a.pk not in have])
     after = sorted(a.code for a in areas)
     if before != after:
-        audit_record(actor=by, action="set_areas", obj=point, place_path=point.place.path, changes={"areas": [before, after]})
+        audit_record(
+            actor=by,
+            action="set_areas",
+            obj=point,
+            place_path=point.place.path,
+            changes={"areas": [before, after]},
+        )
     return point
 
 

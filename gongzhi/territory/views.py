@@ -28,7 +28,6 @@ from gongzhi.territory.forms import (
     bootstrapify,
 )
 from gongzhi.territory.models import ALLOWED_PARENTS, PlaceKind
-from gongzhi.territory.services import community_prefix
 from gongzhi.territory.selectors import (
     get_place_for_user,
     get_point_for_user,
@@ -37,6 +36,7 @@ from gongzhi.territory.selectors import (
     places_visible_to,
     points_visible_to,
 )
+from gongzhi.territory.services import community_prefix
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -96,7 +96,12 @@ def place_create(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("%(name)s was added.") % {"name": place.name})
             return redirect("territory:place_detail", place.code)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "parent": parent, "crumbs": [*parent.ancestors(), parent], "title": _("New place")}
+    context = {
+        "form": form,
+        "parent": parent,
+        "crumbs": [*parent.ancestors(), parent],
+        "title": _("New place"),
+    }
     return render(request, "territory/place_form.html", context, status=status)
 
 
@@ -114,7 +119,12 @@ def place_edit(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("territory:place_detail", place.code)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "place": place, "crumbs": place.ancestors(), "title": _("Edit %(name)s") % {"name": place.name}}
+    context = {
+        "form": form,
+        "place": place,
+        "crumbs": place.ancestors(),
+        "title": _("Edit %(name)s") % {"name": place.name},
+    }
     return render(request, "territory/place_form.html", context, status=status)
 
 
@@ -138,7 +148,12 @@ def place_move(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("%(name)s was moved.") % {"name": place.name})
             return redirect("territory:place_detail", place.code)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "place": place, "crumbs": place.ancestors(), "title": _("Move %(name)s") % {"name": place.name}}
+    context = {
+        "form": form,
+        "place": place,
+        "crumbs": place.ancestors(),
+        "title": _("Move %(name)s") % {"name": place.name},
+    }
     return render(request, "territory/place_form.html", context, status=status)
 
 
@@ -155,7 +170,12 @@ def place_close(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("%(name)s was closed.") % {"name": place.name})
             return redirect("territory:place_detail", place.code)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "place": place, "crumbs": place.ancestors(), "title": _("Close %(name)s") % {"name": place.name}}
+    context = {
+        "form": form,
+        "place": place,
+        "crumbs": place.ancestors(),
+        "title": _("Close %(name)s") % {"name": place.name},
+    }
     return render(request, "territory/place_form.html", context, status=status)
 
 
@@ -238,7 +258,11 @@ def point_edit(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect("territory:point_detail", point.code)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "crumbs": [*point.place.ancestors(), point.place], "title": _("Edit %(name)s") % {"name": point.name}}
+    context = {
+        "form": form,
+        "crumbs": [*point.place.ancestors(), point.place],
+        "title": _("Edit %(name)s") % {"name": point.name},
+    }
     return render(request, "territory/place_form.html", context, status=status)
 
 
@@ -257,14 +281,21 @@ def point_areas(request: HttpRequest, code: str) -> HttpResponse:
     form = ServicePointAreasForm(request.POST or None, candidates=candidates, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.service_point_set_areas(by=request.user, point=point, areas=list(form.cleaned_data["areas"]))
+            services.service_point_set_areas(
+                by=request.user, point=point, areas=list(form.cleaned_data["areas"])
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("The areas served were saved."))
             return redirect("territory:point_detail", point.code)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "point": point, "candidates": candidates, "crumbs": [*point.place.ancestors(), point.place]}
+    context = {
+        "form": form,
+        "point": point,
+        "candidates": candidates,
+        "crumbs": [*point.place.ancestors(), point.place],
+    }
     return render(request, "territory/point_areas.html", context, status=status)
 
 
@@ -281,6 +312,8 @@ def point_close(request: HttpRequest, code: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("%(name)s was closed; the areas it served need another service point.") % {"name": point.name})
+        messages.success(
+            request,
+            _("%(name)s was closed; the areas it served need another service point.") % {"name": point.name},
+        )
     return redirect("territory:point_detail", point.code)
-

@@ -30,7 +30,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="zh-CN", accept_downloads=True, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        locale="zh-CN", accept_downloads=True, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -40,7 +42,11 @@ def page(browser):
 @pytest.fixture
 def phone(browser):
     context = browser.new_context(
-        locale="zh-CN", accept_downloads=True, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+        locale="zh-CN",
+        accept_downloads=True,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
