@@ -1,6 +1,7 @@
 """The member register: personal data protection, posts and the garden-estate secretary rule."""
 
 import datetime
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -153,3 +154,18 @@ def test_member_list_queries_do_not_grow_with_members(
             assert client.get("/api/v1/members").status_code == 200
         counts.append(len(ctx))
     assert counts[0] == counts[1]
+
+
+def test_key_rotation_re_encrypts_under_the_new_key_and_search_still_works(world, settings):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    member = make_member(world.dgk_branch, phone="13700001234")
+    old_key = settings.PII_KEYS[0]
+    settings.PII_KEYS = [Fernet.generate_key().decode(), old_key]
+    settings.PII_INDEX_KEY = Fernet.generate_key().decode()
+    call_command("rotate_pii_keys", stdout=io.StringIO())
+    settings.PII_KEYS = settings.PII_KEYS[:1]  # the old key is gone: every row must read with the new one
+    reloaded = Member.objects.get(pk=member.pk)
+    assert reloaded.id_number == member.id_number and reloaded.phone == "13700001234"
+    assert list(Member.objects.search(member.id_number)) == [reloaded]
