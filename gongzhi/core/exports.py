@@ -7,6 +7,7 @@ from io import BytesIO
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.functional import Promise
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -18,6 +19,8 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 def safe_cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula is prefixed with a quote (CSV/formula injection)."""
+    if isinstance(value, Promise):  # lazy translations become text in the reader's language
+        value = str(value)
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
