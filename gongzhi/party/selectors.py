@@ -45,23 +45,3 @@ def org_history(org: PartyOrg) -> QuerySet[OrgChange]:
         .order_by("on", "id")
     )
 
-
-def org_lineage(org: PartyOrg) -> QuerySet[OrgChange]:
-    """History including the events of its predecessors, back to their founding (a short walk)."""
-    seen: set[int] = set()
-    frontier = {org.pk}
-    event_ids: set[int] = set()
-    while frontier:
-        seen |= frontier
-        events = OrgChange.objects.filter(successors__in=frontier).prefetch_related("predecessors")
-        nxt: set[int] = set()
-        for event in events:
-            event_ids.add(event.pk)
-            nxt |= {p.pk for p in event.predecessors.all()}
-        frontier = nxt - seen
-    event_ids |= set(OrgChange.objects.filter(predecessors=org).values_list("pk", flat=True))
-    return (
-        OrgChange.objects.filter(pk__in=event_ids)
-        .prefetch_related("predecessors", "successors")
-        .order_by("on", "id")
-    )

@@ -20,7 +20,7 @@ from gongzhi.core.scoping import can, can_anywhere, get_for_user
 from gongzhi.party import services
 from gongzhi.party.forms import CoverageAddForm, OrgDissolveForm, OrgEstablishForm, OrgRenameForm
 from gongzhi.party.models import OrgCoverage, OrgKind
-from gongzhi.party.selectors import get_org_for_user, org_lineage, orgs_visible_to
+from gongzhi.party.selectors import get_org_for_user, org_history, orgs_visible_to
 from gongzhi.territory.forms import bootstrapify
 from gongzhi.territory.selectors import places_visible_to
 from gongzhi.territory.services import community_prefix
@@ -57,7 +57,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "coverage": coverage,
         "today": timezone.localdate(),
         "children": org.children.filter(dissolved_on__isnull=True).select_related("place"),
-        "history": org_lineage(org),
+        "history": org_history(org),
         "can_change": can(request.user, Action.CHANGE, org.place.path),
     }
     return render(request, "party/org_detail.html", context)

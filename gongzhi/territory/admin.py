@@ -8,7 +8,14 @@ class PlaceAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "kind", "parent", "closed_on"]
     list_filter = ["kind"]
     search_fields = ["name", "code", "pinyin"]
-    readonly_fields = ["path", "depth", "pinyin"]
+    # The tree (parent, path) changes only through the services, which keep every descendant's path right.
+    readonly_fields = ["code", "kind", "parent", "path", "depth", "pinyin"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ServicePoint)

@@ -52,7 +52,8 @@ ALLOWED_PARENTS: dict[str, tuple[str, ...]] = {
 
 class PlaceQuerySet(models.QuerySet):
     def open(self) -> PlaceQuerySet:
-        return self.filter(closed_on__isnull=True)
+        """Places not closed today (a closing date in the future still counts as open)."""
+        return self.filter(Q(closed_on__isnull=True) | Q(closed_on__gt=timezone.localdate()))
 
     def residential(self) -> PlaceQuerySet:
         return self.filter(kind__in=RESIDENTIAL_KINDS)
@@ -83,7 +84,7 @@ class Place(models.Model):
         related_name="children",
     )
     # Materialised path of primary keys, `/1/5/23/`: a subtree is one prefix range. Maintained by services.
-    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False, default="")
+    path = models.CharField(_("path"), max_length=255, editable=False, default="")
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
     pinyin = models.CharField(_("pinyin index"), max_length=500, blank=True, editable=False)
     address = models.CharField(_("address"), max_length=200, blank=True)

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('code', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9][a-z0-9-]{0,63}$', 'Use lower-case letters, digits and hyphens, starting with a letter or digit.')], verbose_name='code')),
                 ('name', models.CharField(max_length=100, verbose_name='name')),
                 ('kind', models.CharField(choices=[('subdistrict', 'Subdistrict'), ('community', 'Community'), ('residents_committee', "Residents' committee"), ('resident_group', 'Resident group'), ('garden_estate', 'Garden estate'), ('independent_area', 'Independent residential area'), ('industrial_park', 'Industrial park'), ('grid', 'Grid'), ('building', 'Building')], db_index=True, max_length=32, verbose_name='kind')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255, verbose_name='path')),
+                ('path', models.CharField(default='', editable=False, max_length=255, verbose_name='path')),
                 ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='depth')),
                 ('pinyin', models.CharField(blank=True, editable=False, max_length=500, verbose_name='pinyin index')),
                 ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),

@@ -1,5 +1,6 @@
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from gongzhi.demo.loader import load_bantian
@@ -24,7 +25,9 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Load inside a transaction, then roll it back."
         )
 
-    def handle(self, *args, dry_run: bool = False, **options):
+    def handle(self, *args, dry_run: bool = False, force: bool = False, **options):
+        if not (settings.DEMO_MODE or force):
+            raise CommandError("Not in demo mode: set GONGZHI_DEMO=1 (or pass --force) to load the demo data set.")
         if dry_run:
             with transaction.atomic():
                 load_all(self.stdout.write)
