@@ -60,14 +60,11 @@ class ServicePointAreasForm(forms.Form):
 
 
 def bootstrapify(form: forms.Form) -> forms.Form:
-    """Give every widget Bootstrap's classes, and mark invalid ones for screen readers too."""
-    for name, field in form.fields.items():
+    """Give every widget Bootstrap's classes. Only styles: it must not run validation (fields may still
+    change after it, e.g. a disabled code); invalid fields are marked by the template."""
+    for field in form.fields.values():
         widget = field.widget
-        if isinstance(widget, forms.CheckboxSelectMultiple):
+        if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
             continue
-        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-        if form.is_bound and name in form.errors:
-            css += " is-invalid"
-            widget.attrs["aria-invalid"] = "true"
-        widget.attrs["class"] = css
+        widget.attrs["class"] = "form-select" if isinstance(widget, forms.Select) else "form-control"
     return form
