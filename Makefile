@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint migrations-check unit bench install install-test browser-deps messages clean help
+.PHONY: run test lint migrations-check unit bench install install-test test-deps messages clean help
 
 help:
 	@echo "make run    - install, migrate, load the Bantian demo, serve on http://$(HOST):$(PORT)/ with the task worker"
@@ -34,11 +34,13 @@ run: install
 	$(BIN)/gongzhi collectstatic --noinput -v0
 	HOST=$(HOST) PORT=$(PORT) GONGZHI_DEMO=1 scripts/serve.sh
 
-# Browser tests drive Debian's Chromium; install it when it is missing (CI runs as root).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests…"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Browser tests drive Debian's Chromium; the catalogue tests run GNU gettext. Install what is missing
+# (CI runs as root; elsewhere install the two Debian packages once by hand).
+test-deps:
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null 2>&1 || missing="$$missing gettext"; \
+	if [ -n "$$missing" ]; then echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 lint: install-test
 	$(BIN)/ruff check .
@@ -48,7 +50,7 @@ migrations-check: install-test
 	DATABASE_URL= $(BIN)/gongzhi makemigrations --check --dry-run
 
 # The whole suite on SQLite; again on PostgreSQL when DATABASE_URL points at one.
-test: install-test browser-deps lint migrations-check
+test: install-test test-deps lint migrations-check
 	DATABASE_URL= $(BIN)/pytest
 	@if [ -n "$$DATABASE_URL" ]; then echo "== PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest; fi
 

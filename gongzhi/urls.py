@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from gongzhi.accounts import views as account_views
@@ -7,7 +8,7 @@ from gongzhi.api import api
 
 # The Django admin is for superusers only; everyone else works through the product's own pages.
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
-admin.site.site_header = "共治 Gongzhi"
+admin.site.site_header = _("Gongzhi administration")
 # One sign-in for the whole site, so the admin cannot bypass the second-factor rule of LoginView.
 admin.site.login = account_views.login
 

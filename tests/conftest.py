@@ -136,3 +136,14 @@ def client_for(client):
         return client
 
     return _client
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language (a request in English must not leak into the next test)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -10,7 +10,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class MemberForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, initial="汉族")
     birth_date = forms.DateField(label=_("Birth date"), widget=DATE)
@@ -23,7 +23,7 @@ class MemberForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=MemberStatus.choices)
     full_on = forms.DateField(label=_("Full member since"), widget=DATE, required=False)
     branch = forms.ModelChoiceField(label=_("Branch"), queryset=PartyOrg.objects.none())
-    home_place = forms.ModelChoiceField(label=_("Home"), queryset=Place.objects.none(), required=False)
+    home_place = forms.ModelChoiceField(label=_("Home place"), queryset=Place.objects.none(), required=False)
     is_owner = forms.BooleanField(label=_("Owns a home there"), required=False)
     employer = forms.CharField(label=_("Employer"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -46,5 +46,5 @@ class PostAppointForm(forms.Form):
 
 class OutsidePostForm(forms.Form):
     title = forms.ChoiceField(label=_("Post"), choices=OutsideTitle.choices)
-    organisation = forms.CharField(label=_("Organisation"), max_length=100)
+    organisation = forms.CharField(label=_("Organisation or body"), max_length=100)
     since = forms.DateField(label=_("Since"), initial=timezone.localdate, widget=DATE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.core.pii import EncryptedTextField, mask_id_number, mask_phone
 from gongzhi.party.models import PartyOrg
@@ -51,7 +52,7 @@ class MemberQuerySet(models.QuerySet):
 
 
 class Member(models.Model):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     pinyin = models.CharField(_("pinyin index"), max_length=500, blank=True, editable=False)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
@@ -79,7 +80,7 @@ class Member(models.Model):
         related_name="group_members",
     )
     home_place = models.ForeignKey(
-        Place, verbose_name=_("home"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Place, verbose_name=_("home place"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_owner = models.BooleanField(_("owns a home there"), default=False)
     employer = models.CharField(_("employer"), max_length=100, blank=True)
@@ -109,7 +110,7 @@ class Member(models.Model):
 class PostTitle(models.TextChoices):
     SECRETARY = "secretary", _("Secretary")
     DEPUTY_SECRETARY = "deputy_secretary", _("Deputy secretary")
-    COMMITTEE_MEMBER = "committee_member", _("Committee member")
+    COMMITTEE_MEMBER = "committee_member", pgettext_lazy("party post", "Committee member")
     GROUP_LEADER = "group_leader", _("Party group leader")
 
 
@@ -163,7 +164,7 @@ class OutsidePost(models.Model):
         Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="outside_posts"
     )
     title = models.CharField(_("post"), max_length=40, choices=OutsideTitle.choices)
-    organisation = models.CharField(_("organisation"), max_length=100)
+    organisation = models.CharField(_("organisation or body"), max_length=100)
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True, blank=True)
 

@@ -59,7 +59,7 @@ def member_export(request: HttpRequest) -> HttpResponse:
         wb,
         _("Party members"),
         [
-            _("Name"),
+            _("Full name"),
             _("Gender"),
             _("Birth date"),
             _("ID number"),

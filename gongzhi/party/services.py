@@ -62,7 +62,7 @@ def _check_spec(spec: OrgSpec) -> None:
         if spec.parent.kind not in allowed:
             raise ValidationError(
                 {
-                    "parent": _("A %(kind)s cannot sit under a %(parent_kind)s.")
+                    "parent": _("“%(kind)s” cannot sit under “%(parent_kind)s”.")
                     % {"kind": OrgKind(spec.kind).label, "parent_kind": OrgKind(spec.parent.kind).label}
                 }
             )

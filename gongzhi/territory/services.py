@@ -48,7 +48,7 @@ def _check_parent(kind: str, parent: Place | None) -> None:
     if parent.kind not in allowed:
         raise ValidationError(
             {
-                "parent": _("A %(kind)s cannot be placed under a %(parent_kind)s.")
+                "parent": _("“%(kind)s” cannot be placed under “%(parent_kind)s”.")
                 % {"kind": PlaceKind(kind).label, "parent_kind": PlaceKind(parent.kind).label}
             }
         )
