@@ -56,7 +56,14 @@ ADDRESS = Column("address", gettext_lazy("Address"))
 PLACES = Sheet(
     "places",
     gettext_lazy("Places"),
-    (CODE, NAME, KIND, Column("parent", gettext_lazy("Parent code")), ADDRESS, Column("note", gettext_lazy("Note"))),
+    (
+        CODE,
+        NAME,
+        KIND,
+        Column("parent", gettext_lazy("Parent code")),
+        ADDRESS,
+        Column("note", gettext_lazy("Note")),
+    ),
     PlaceKind,
 )
 POINTS = Sheet(

@@ -31,7 +31,9 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING, db_index=True
     )
-    stage = models.CharField(_("stage"), max_length=10, choices=ImportStage.choices, default=ImportStage.CHECKING)
+    stage = models.CharField(
+        _("stage"), max_length=10, choices=ImportStage.choices, default=ImportStage.CHECKING
+    )
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
     # [{"sheet": ..., "row": ..., "column": ..., "message": ...}], already translated.
