@@ -45,10 +45,16 @@ def _invalid(request, exc):
     return api.create_response(request, {"detail": detail}, status=400)
 
 
+from gongzhi.dues.api import router as dues_router  # noqa: E402
 from gongzhi.members.api import router as members_router  # noqa: E402
+from gongzhi.orglife.api import router as orglife_router  # noqa: E402
+from gongzhi.transfers.api import router as transfers_router  # noqa: E402
 from gongzhi.party.api import router as party_router  # noqa: E402
 from gongzhi.territory.api import router as territory_router  # noqa: E402
 
 api.add_router("/", territory_router)
 api.add_router("/", party_router)
 api.add_router("/", members_router)
+api.add_router("/", orglife_router)
+api.add_router("/", dues_router)
+api.add_router("/", transfers_router)

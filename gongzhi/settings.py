@@ -54,8 +54,12 @@ INSTALLED_APPS = [
     "gongzhi.accounts",
     "gongzhi.party",
     "gongzhi.members",
+    "gongzhi.orglife",
     "gongzhi.imports",
     "gongzhi.demo",
+    "gongzhi.recruitment",
+    "gongzhi.dues",
+    "gongzhi.transfers",
 ]
 
 MIDDLEWARE = [

@@ -22,8 +22,11 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
     if roles_of(request.user) == {Role.RESIDENT} and not request.user.is_superuser:
         return render(request, "core/resident_home.html")
+    from gongzhi.dues.selectors import arrears_alerts_visible_to
+
     reports = [coverage_report(place) for place in home_places(request.user)[:3]]
-    return render(request, "core/workbench.html", {"reports": reports})
+    context = {"reports": reports, "dues_alerts": arrears_alerts_visible_to(request.user)}
+    return render(request, "core/workbench.html", context)
 
 
 @login_required
