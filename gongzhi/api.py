@@ -50,6 +50,7 @@ from gongzhi.members.api import router as members_router  # noqa: E402
 from gongzhi.orglife.api import router as orglife_router  # noqa: E402
 from gongzhi.transfers.api import router as transfers_router  # noqa: E402
 from gongzhi.party.api import router as party_router  # noqa: E402
+from gongzhi.recruitment.api import router as recruitment_router  # noqa: E402
 from gongzhi.territory.api import router as territory_router  # noqa: E402
 
 api.add_router("/", territory_router)
@@ -58,3 +59,4 @@ api.add_router("/", members_router)
 api.add_router("/", orglife_router)
 api.add_router("/", dues_router)
 api.add_router("/", transfers_router)
+api.add_router("/", recruitment_router)

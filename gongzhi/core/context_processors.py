@@ -13,6 +13,7 @@ NAV = [
     (_("Service points"), "territory:point_list", "bi-house-heart", Action.VIEW, False),
     (_("Party organisations"), "party:org_list", "bi-flag", Action.VIEW, False),
     (_("Party members"), "members:member_list", "bi-people", Action.VIEW, False),
+    (_("Recruitment of party members"), "recruitment:recruit_list", "bi-person-plus", Action.VIEW, False),
     (_("Organisational life"), "orglife:index", "bi-calendar-check", Action.VIEW, False),
     (_("Party dues"), "dues:branch_list", "bi-cash-coin", Action.VIEW, False),
     (_("Transfers"), "transfers:list", "bi-arrow-left-right", Action.VIEW, False),
