@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -76,6 +78,14 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "orglife/index.html", context)
 
 
+def _date(request: HttpRequest, name: str) -> datetime.date | None:
+    """An ISO date from the query string; anything else is ignored rather than an error page."""
+    try:
+        return datetime.date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return None
+
+
 @login_required
 def record_list(request: HttpRequest, org_id: int) -> HttpResponse:
     org = _life_org(request, org_id)
@@ -87,6 +97,12 @@ def record_list(request: HttpRequest, org_id: int) -> HttpResponse:
     year = _year(request, today.year)
     if year:
         records = records.filter(held_on__year=year)
+    # A date window, e.g. "from the branch's founding to the end of January 2019".
+    since, until = _date(request, "since"), _date(request, "until")
+    if since:
+        records = records.filter(held_on__gte=since)
+    if until:
+        records = records.filter(held_on__lte=until)
     first = org.established_on.year if org.established_on else today.year - 10
     context = {
         "org": org,
@@ -95,7 +111,9 @@ def record_list(request: HttpRequest, org_id: int) -> HttpResponse:
         "year": year,
         "types": LifeType.choices,
         "years": list(range(today.year, max(first, today.year - 30) - 1, -1)),
-        "filtered": bool(kind or year),
+        "since": since,
+        "until": until,
+        "filtered": bool(kind or year or since or until),
         "can_change": org.dissolved_on is None and can(request.user, Action.CHANGE, org.place.path),
     }
     return render(request, "orglife/record_list.html", context)

@@ -128,7 +128,7 @@ def transfer_receive(*, by: Any, transfer: Transfer, received_on: datetime.date 
     _authorise(by, transfer.branch)
     received_on = received_on or timezone.localdate()
     transfer = (
-        Transfer.objects.select_for_update()
+        Transfer.objects.select_for_update(of=("self",))
         .select_related("branch__place", "member__branch__place")
         .get(pk=transfer.pk)
     )
