@@ -50,10 +50,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "gongzhi.core",
+    "gongzhi.workdays",
     "gongzhi.territory",
     "gongzhi.accounts",
     "gongzhi.party",
     "gongzhi.members",
+    "gongzhi.notifications",
+    "gongzhi.demands",
+    "gongzhi.portal",
     "gongzhi.orglife",
     "gongzhi.imports",
     "gongzhi.demo",
@@ -164,6 +168,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Personal data: Fernet keys (comma-separated, newest first) and the blind-index key. See core/pii.py.
 PII_KEYS = env_list("GONGZHI_PII_KEYS")
 PII_INDEX_KEY = env_str("GONGZHI_PII_INDEX_KEY")
+
+# Notifications: email through Django's backend (console unless configured), SMS through this class.
+EMAIL_BACKEND = env_str("GONGZHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("GONGZHI_FROM_EMAIL", "gongzhi@localhost")
+SMS_BACKEND = env_str("GONGZHI_SMS_BACKEND", "gongzhi.notifications.channels.ConsoleSms")
 
 # Uploads: imports are read in memory up to this size, refused above it.
 IMPORT_MAX_BYTES = env_int("GONGZHI_IMPORT_MAX_BYTES", 10 * 1024 * 1024)

@@ -22,6 +22,8 @@ urlpatterns = [
     path("dues/", include("gongzhi.dues.urls")),
     path("transfers/", include("gongzhi.transfers.urls")),
     path("recruitment/", include("gongzhi.recruitment.urls")),
+    path("demands/", include("gongzhi.demands.urls")),
+    path("m/", include("gongzhi.portal.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

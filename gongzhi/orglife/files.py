@@ -6,32 +6,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
+from gongzhi.core.uploads import IMAGE_TYPES, SIGNATURES, sniff
 from gongzhi.orglife.models import AttachmentKind
 
 MAX_BYTES = 10 * 1024 * 1024
 
-# content type → (file extension, test on the first bytes)
-SIGNATURES = {
-    "image/jpeg": ("jpg", lambda head: head.startswith(b"\xff\xd8\xff")),
-    "image/png": ("png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
-    "image/webp": ("webp", lambda head: head[:4] == b"RIFF" and head[8:12] == b"WEBP"),
-    "application/pdf": ("pdf", lambda head: head.startswith(b"%PDF-")),
-}
 ALLOWED = {
-    AttachmentKind.PHOTO: ("image/jpeg", "image/png", "image/webp"),
-    AttachmentKind.SIGN_IN_SHEET: ("image/jpeg", "image/png", "image/webp", "application/pdf"),
+    AttachmentKind.PHOTO: IMAGE_TYPES,
+    AttachmentKind.SIGN_IN_SHEET: (*IMAGE_TYPES, "application/pdf"),
 }
-
-
-def sniff(upload: UploadedFile) -> str | None:
-    """The content type the file's first bytes show, or None when they match no allowed type."""
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for content_type, (_ext, test) in SIGNATURES.items():
-        if test(head):
-            return content_type
-    return None
 
 
 def check_upload(kind: str, upload: UploadedFile) -> tuple[str, str]:

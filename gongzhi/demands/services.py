@@ -1,0 +1,582 @@
+"""Every write on a demand. Each one is atomic, checks who may act, appends a timeline event, keeps the
+statistics roll-up in step, writes the audit log and tells the people concerned after commit.
+
+State machine (GLOSSARY codes):
+  submitted → accepted → dispatched → in_progress → resolved → closed (rated satisfied or basic)
+  resolved → reopened (rated dissatisfied) → dispatched …; after the second reopening it escalates.
+  Any open state → returned (the handler sends it back with a reason) → dispatched again;
+  submitted/accepted → rejected (with a reason) or merged (into a duplicate).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core.audit import audit_record
+from gongzhi.core.pii import validate_phone
+from gongzhi.core.roles import Action
+from gongzhi.core.scoping import can
+from gongzhi.core.uploads import check_photo
+from gongzhi.demands import routing
+from gongzhi.demands.deadlines import WARN_BEFORE, deadlines_for
+from gongzhi.demands.models import (
+    DESCRIPTION_MAX,
+    LEVEL_ORDER,
+    MAX_PHOTOS,
+    OPEN_STATES,
+    Category,
+    Channel,
+    Demand,
+    DemandEvent,
+    DemandPhoto,
+    EventKind,
+    Level,
+    Rating,
+    Status,
+)
+from gongzhi.demands.tallies import contribution, tally_apply
+from gongzhi.notifications.services import notify
+from gongzhi.territory.models import Place, ServicePoint
+
+PORTAL_LIMIT_PER_HOUR = 5  # per resident account, and per network address
+REOPENINGS_BEFORE_ESCALATION = 2
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _authorise(user: Any, demand: Demand, action: str = Action.CHANGE) -> None:
+    if user is not None and not can(user, action, demand.place_path):
+        raise PermissionDenied
+
+
+def _event(demand: Demand, kind: str, by: Any, note: str = "", at: datetime.datetime | None = None) -> None:
+    actor = by if by is not None and getattr(by, "is_authenticated", False) else None
+    DemandEvent.objects.create(
+        demand=demand,
+        at=at or timezone.now(),
+        actor=actor,
+        kind=kind,
+        status=demand.status,
+        level=demand.level,
+        note=note,
+    )
+    audit_record(
+        actor=by,
+        action=f"demand_{kind}",
+        obj=demand,
+        place_path=demand.place_path,
+        changes={"status": [None, demand.status], "level": [None, demand.level]},
+    )
+
+
+def _locked(demand: Demand) -> Demand:
+    """The demand re-read under a row lock: two people acting at once are served one after the other."""
+    return (
+        Demand.objects.select_for_update(of=("self",))
+        .select_related("category", "place", "area")
+        .get(pk=demand.pk)
+    )
+
+
+def _require(demand: Demand, states: Iterable[str], action_label: str) -> None:
+    if demand.status not in states:
+        raise ValidationError(
+            _(
+                "This demand is now “%(status)s”: it cannot be %(action)s. Reload the page to see what changed."
+            )
+            % {"status": demand.get_status_display(), "action": action_label}
+        )
+
+
+def _save(demand: Demand, before: dict, *fields: str) -> None:
+    demand.updated_at = timezone.now()
+    demand.save(update_fields=[*fields, "updated_at"])
+    tally_apply(demand, before)
+
+
+def _link(demand: Demand) -> str:
+    return reverse("demands:detail", args=[demand.pk])
+
+
+def _tell_level(demand: Demand, subject: str) -> None:
+    notify(
+        recipients=routing.responsible_users(demand.place, demand.level), subject=subject, link=_link(demand)
+    )
+
+
+def _tell_resident(demand: Demand, subject: str) -> None:
+    recipients = [demand.submitted_by] if demand.submitted_by_id else []
+    sms_to = demand.contact_phone if not demand.submitted_by_id else ""
+    notify(
+        recipients=recipients, subject=subject, link=reverse("portal:demand", args=[demand.pk]), sms_to=sms_to
+    )
+
+
+# --- intake --------------------------------------------------------------------------------------------
+
+
+def _check_rate(user: Any, ip: str | None, now: datetime.datetime) -> None:
+    since = now - datetime.timedelta(hours=1)
+    recent = Demand.objects.filter(channel=Channel.PORTAL, created_at__gte=since)
+    if user is not None and recent.filter(submitted_by=user).count() >= PORTAL_LIMIT_PER_HOUR:
+        raise ValidationError(
+            _("You have sent %(n)d demands in the last hour. Please wait a while before sending another.")
+            % {"n": PORTAL_LIMIT_PER_HOUR}
+        )
+    if ip and recent.filter(submitted_ip=ip).count() >= PORTAL_LIMIT_PER_HOUR:
+        raise ValidationError(
+            _("Too many demands were sent from this network in the last hour. Please try again later.")
+        )
+
+
+def _check_attributes(category: Category, answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers to the category's questions: required ones present, list answers among the choices."""
+    clean: dict[str, Any] = {}
+    errors = []
+    for attribute in category.attributes.all():
+        value = answers.get(attribute.code)
+        if value in (None, "", []):
+            if attribute.required:
+                errors.append(_("Please answer: %(question)s") % {"question": attribute.description})
+            continue
+        keys = {str(v["key"]) for v in attribute.values}
+        if attribute.datatype == "singlevaluelist" and str(value) not in keys:
+            errors.append(
+                _("“%(value)s” is not one of the choices for: %(question)s")
+                % {"value": value, "question": attribute.description}
+            )
+        elif attribute.datatype == "multivaluelist":
+            value = [value] if isinstance(value, str) else list(value)
+            if not set(map(str, value)) <= keys:
+                errors.append(
+                    _("Some answers are not among the choices for: %(question)s")
+                    % {"question": attribute.description}
+                )
+        elif attribute.datatype == "number":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                errors.append(
+                    _("Please answer with a number: %(question)s") % {"question": attribute.description}
+                )
+        clean[attribute.code] = value
+    if errors:
+        raise ValidationError({"attributes": errors})
+    return clean
+
+
+@transaction.atomic
+def demand_submit(
+    *,
+    by: Any,
+    channel: str,
+    category: Category,
+    place: Place,
+    description: str,
+    contact_name: str = "",
+    contact_phone: str = "",
+    address: str = "",
+    lat: Any = None,
+    long: Any = None,
+    attributes: dict[str, Any] | None = None,
+    photos: list[UploadedFile] | None = None,
+    ip: str | None = None,
+    at: datetime.datetime | None = None,
+) -> Demand:
+    """Take a demand in from any channel and route it to the station and branch of its area.
+
+    Residents (portal) and grid workers report at any place they can see; staff entering a walk-in or a
+    phone call need `change` at the place. `at` backdates a demand (demo data and imports only).
+    """
+    now = at or timezone.now()
+    description = (description or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not description:
+        errors["description"] = [_("Describe the problem.")]
+    elif len(description) > DESCRIPTION_MAX:
+        errors["description"] = [
+            _("The description is longer than %(n)d characters.") % {"n": DESCRIPTION_MAX}
+        ]
+    if not category.active:
+        errors["category"] = [_("This category is no longer in use: choose another.")]
+    if not place.is_open:
+        errors["place"] = [_("This place is closed.")]
+    if contact_phone:
+        try:
+            contact_phone = validate_phone(contact_phone)
+        except ValidationError as exc:
+            errors["contact_phone"] = exc.messages
+    photos = photos or []
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = [_("At most %(n)d photos.") % {"n": MAX_PHOTOS}]
+    checked = []
+    for photo in photos[:MAX_PHOTOS]:
+        try:
+            checked.append((photo, *check_photo(photo)))
+        except ValidationError as exc:
+            errors.setdefault("photos", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    answers = _check_attributes(category, attributes or {})
+    if (
+        by is not None
+        and channel in (Channel.WALK_IN, Channel.PHONE)
+        and not can(by, Action.CHANGE, place.path)
+    ):
+        raise PermissionDenied
+    if channel == Channel.PORTAL and at is None:
+        _check_rate(by, ip, now)
+
+    area = routing.area_of(place)
+    demand = Demand(
+        channel=channel,
+        category=category,
+        place=place,
+        area=area,
+        place_path=place.path,
+        description=description,
+        address=address.strip(),
+        lat=lat,
+        long=long,
+        attributes=answers,
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone,
+        submitted_by=by if channel in (Channel.PORTAL, Channel.GRID) and by is not None else None,
+        submitted_ip=ip,
+        created_at=now,
+        updated_at=now,
+        station=routing.station_for(place, area),
+        branch=routing.branch_for(area),
+        **deadlines_for(category, now),
+    )
+    demand.save()
+    demand.number = f"SQ{timezone.localtime(now):%Y%m%d}{demand.pk:06d}"
+    demand.save(update_fields=["number"])
+    for upload, content_type, extension in checked:
+        upload.name = f"photo.{extension}"
+        DemandPhoto.objects.create(demand=demand, file=upload, content_type=content_type, size=upload.size)
+    _event(demand, EventKind.SUBMITTED, by, at=now)
+    tally_apply(demand, None)
+    if at is None:
+        _tell_level(
+            demand,
+            _("New demand %(number)s: %(category)s") % {"number": demand.number, "category": category.name},
+        )
+    return demand
+
+
+# --- handling ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def demand_accept(*, by: Any, demand: Demand, at: datetime.datetime | None = None) -> Demand:
+    demand = _locked(demand)
+    _authorise(by, demand)
+    _require(demand, (Status.SUBMITTED,), _("accepted"))
+    before = contribution(demand)
+    demand.status = Status.ACCEPTED
+    _save(demand, before, "status")
+    _event(demand, EventKind.ACCEPTED, by, at=at)
+    return demand
+
+
+@transaction.atomic
+def demand_dispatch(
+    *,
+    by: Any,
+    demand: Demand,
+    handler: Any = None,
+    station: ServicePoint | None = None,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> Demand:
+    """Send the demand to the station (and a named handler) that will deal with it."""
+    demand = _locked(demand)
+    _authorise(by, demand)
+    _require(demand, (Status.SUBMITTED, Status.ACCEPTED, Status.RETURNED, Status.REOPENED), _("dispatched"))
+    if handler is not None and not can(handler, Action.CHANGE, demand.place_path):
+        raise ValidationError(
+            {"handler": [_("%(name)s cannot handle demands at this place.") % {"name": handler}]}
+        )
+    before = contribution(demand)
+    demand.status = Status.DISPATCHED
+    demand.handler = handler or demand.handler
+    demand.station = station or demand.station
+    demand.dispatched_at = demand.dispatched_at or at or timezone.now()
+    _save(demand, before, "status", "handler", "station", "dispatched_at")
+    _event(demand, EventKind.DISPATCHED, by, note, at=at)
+    if handler is not None:
+        notify(
+            recipients=[handler],
+            subject=_("Demand %(number)s was assigned to you") % {"number": demand.number},
+            link=_link(demand),
+        )
+    return demand
+
+
+@transaction.atomic
+def demand_contact(*, by: Any, demand: Demand, note: str = "", at: datetime.datetime | None = None) -> Demand:
+    """Record the first contact with the resident; handling is then in progress."""
+    demand = _locked(demand)
+    _authorise(by, demand)
+    _require(demand, (Status.DISPATCHED, Status.IN_PROGRESS), _("marked as contacted"))
+    before = contribution(demand)
+    demand.status = Status.IN_PROGRESS
+    demand.contacted_at = demand.contacted_at or at or timezone.now()
+    _save(demand, before, "status", "contacted_at")
+    _event(demand, EventKind.CONTACTED, by, note, at=at)
+    return demand
+
+
+@transaction.atomic
+def demand_transfer(*, by: Any, demand: Demand, station: ServicePoint, reason: str) -> Demand:
+    """Hand the demand to another station (wrongly routed)."""
+    demand = _locked(demand)
+    _authorise(by, demand)
+    _require(demand, OPEN_STATES, _("transferred"))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why it is transferred.")]})
+    before = contribution(demand)
+    demand.station, demand.handler, demand.status = station, None, Status.DISPATCHED
+    _save(demand, before, "station", "handler", "status")
+    _event(demand, EventKind.TRANSFERRED, by, f"{station.name}: {reason.strip()}")
+    return demand
+
+
+@transaction.atomic
+def demand_return(*, by: Any, demand: Demand, reason: str) -> Demand:
+    """The handler sends the demand back to be dispatched again, with a reason."""
+    demand = _locked(demand)
+    _authorise(by, demand)
+    _require(demand, (Status.DISPATCHED, Status.IN_PROGRESS), _("returned"))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why it is returned.")]})
+    before = contribution(demand)
+    demand.status, demand.handler = Status.RETURNED, None
+    _save(demand, before, "status", "handler")
+    _event(demand, EventKind.RETURNED, by, reason.strip())
+    return demand
+
+
+@transaction.atomic
+def demand_extend(*, by: Any, demand: Demand, days: int, reason: str) -> Demand:
+    """Extend the resolution deadline by `days` working days (at most 10 in all), with a reason."""
+    demand = _locked(demand)
+    _authorise(by, demand)
+    _require(demand, OPEN_STATES, _("extended"))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why more time is needed.")]})
+    if days < 1 or demand.extension_days + days > 10:
+        raise ValidationError({"days": [_("An extension is 1 to 10 working days in all.")]})
+    before = contribution(demand)
+    demand.extension_days += days
+    extended = deadlines_for(demand.category, demand.created_at, demand.extension_days)["resolve_due"]
+    demand.level_due = max(demand.level_due, extended)
+    demand.resolve_due = extended
+    demand.warned_at = None
+    _save(demand, before, "extension_days", "resolve_due", "level_due", "warned_at")
+    _event(
+        demand,
+        EventKind.EXTENSION_GRANTED,
+        by,
+        _("%(days)d working days: %(reason)s") % {"days": days, "reason": reason.strip()},
+    )
+    return demand
+
+
+@transaction.atomic
+def demand_resolve(*, by: Any, demand: Demand, reply: str, at: datetime.datetime | None = None) -> Demand:
+    """Close the handling with a reply to the resident. Two people resolving at once: the second is told."""
+    demand = _locked(demand)
+    _authorise(by, demand)
+    if demand.status == Status.RESOLVED:
+        last = demand.events.filter(kind=EventKind.RESOLVED).select_related("actor").last()
+        who = last.actor if last and last.actor else _("someone else")
+        raise ValidationError(_("%(who)s has already resolved this demand.") % {"who": who})
+    _require(demand, OPEN_STATES, _("resolved"))
+    if not reply.strip():
+        raise ValidationError({"reply": [_("Write the reply the resident will read.")]})
+    before = contribution(demand)
+    demand.status = Status.RESOLVED
+    demand.reply = reply.strip()
+    demand.resolved_at = at or timezone.now()
+    demand.closed_level = demand.level
+    _save(demand, before, "status", "reply", "resolved_at", "closed_level")
+    _event(demand, EventKind.RESOLVED, by, demand.reply, at=at)
+    _tell_resident(
+        demand, _("Your demand %(number)s was resolved: please rate the answer") % {"number": demand.number}
+    )
+    return demand
+
+
+@transaction.atomic
+def demand_rate(
+    *, by: Any, demand: Demand, rating: str, comment: str = "", at: datetime.datetime | None = None
+) -> Demand:
+    """The resident rates the answer. Dissatisfied reopens it; the second reopening escalates it."""
+    demand = _locked(demand)
+    if by is not None and demand.submitted_by_id != getattr(by, "pk", None):
+        raise PermissionDenied
+    _require(demand, (Status.RESOLVED,), _("rated"))
+    if rating not in Rating.values:
+        raise ValidationError({"rating": [_("Choose satisfied, basically satisfied or dissatisfied.")]})
+    before = contribution(demand)
+    demand.rating, demand.rating_comment = rating, comment.strip()
+    if rating == Rating.DISSATISFIED:
+        demand.status = Status.REOPENED
+        demand.reopen_count += 1
+        demand.resolved_at = None
+        demand.closed_level = ""
+    else:
+        demand.status = Status.CLOSED
+        demand.closed_at = at or timezone.now()
+    _save(
+        demand,
+        before,
+        "rating",
+        "rating_comment",
+        "status",
+        "reopen_count",
+        "resolved_at",
+        "closed_level",
+        "closed_at",
+    )
+    _event(
+        demand, EventKind.RATED, by, f"{demand.get_rating_display()} {demand.rating_comment}".strip(), at=at
+    )
+    if demand.status == Status.REOPENED:
+        _event(demand, EventKind.REOPENED, by, at=at)
+        if demand.reopen_count >= REOPENINGS_BEFORE_ESCALATION:
+            _escalate(demand, _("Reopened %(n)d times") % {"n": demand.reopen_count})
+        else:
+            _tell_level(
+                demand,
+                _("Demand %(number)s was reopened: the resident is dissatisfied") % {"number": demand.number},
+            )
+    return demand
+
+
+def _escalate(demand: Demand, reason: str) -> bool:
+    index = LEVEL_ORDER.index(Level(demand.level))
+    if index + 1 >= len(LEVEL_ORDER):
+        return False
+    before = contribution(demand)
+    demand.level = LEVEL_ORDER[index + 1]
+    demand.warned_at = None
+    _save(demand, before, "level", "warned_at")
+    _event(demand, EventKind.ESCALATED, None, reason)
+    _tell_level(
+        demand,
+        _("Demand %(number)s was escalated to you: %(reason)s") % {"number": demand.number, "reason": reason},
+    )
+    return True
+
+
+@transaction.atomic
+def demand_escalate(*, by: Any, demand: Demand, reason: str) -> Demand:
+    """Raise the demand one level (station → community → subdistrict) by hand."""
+    demand = _locked(demand)
+    _authorise(by, demand)
+    _require(demand, OPEN_STATES, _("escalated"))
+    if not _escalate(demand, reason.strip() or _("Escalated by hand")):
+        raise ValidationError(_("This demand is already at the subdistrict."))
+    return demand
+
+
+@transaction.atomic
+def demand_reject(*, by: Any, demand: Demand, reason: str) -> Demand:
+    """Refuse a demand that is not for the community to handle, telling the resident why."""
+    demand = _locked(demand)
+    _authorise(by, demand)
+    _require(demand, (Status.SUBMITTED, Status.ACCEPTED), _("refused"))
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why it cannot be accepted.")]})
+    before = contribution(demand)
+    demand.status, demand.reply = Status.REJECTED, reason.strip()
+    _save(demand, before, "status", "reply")
+    _event(demand, EventKind.REJECTED, by, demand.reply)
+    _tell_resident(demand, _("Your demand %(number)s could not be accepted") % {"number": demand.number})
+    return demand
+
+
+@transaction.atomic
+def demand_merge(*, by: Any, demand: Demand, into: Demand) -> Demand:
+    """Merge a duplicate (same place, same problem) into another open demand."""
+    demand = _locked(demand)
+    _authorise(by, demand)
+    _authorise(by, into)
+    if demand.pk == into.pk:
+        raise ValidationError(_("A demand cannot be merged into itself."))
+    _require(demand, OPEN_STATES, _("merged"))
+    if into.status not in OPEN_STATES:
+        raise ValidationError(_("Merge into an open demand."))
+    before = contribution(demand)
+    demand.status, demand.merged_into = Status.MERGED, into
+    _save(demand, before, "status", "merged_into")
+    _event(demand, EventKind.MERGED, by, into.number)
+    _event(into, EventKind.NOTE, by, _("%(number)s was merged into this demand") % {"number": demand.number})
+    _tell_resident(
+        demand,
+        _("Your demand %(number)s is handled together with %(other)s")
+        % {"number": demand.number, "other": into.number},
+    )
+    return demand
+
+
+@transaction.atomic
+def demand_put_on_agenda(*, by: Any, demand: Demand, agenda_ref: str, note: str = "") -> Demand:
+    """Link the demand to a consultation committee's agenda item."""
+    demand = _locked(demand)
+    _authorise(by, demand)
+    demand.agenda_ref = agenda_ref
+    demand.save(update_fields=["agenda_ref"])
+    _event(demand, EventKind.AGENDA, by, note or agenda_ref)
+    return demand
+
+
+# --- deadlines -----------------------------------------------------------------------------------------
+
+
+def sweep_deadlines(now: datetime.datetime | None = None) -> dict[str, int]:
+    """Warn before resolution deadlines and escalate overdue demands one level. Idempotent: a demand is
+    warned once per level, and escalated once per passed deadline (the deadline is then counted afresh
+    from the escalation for the next level)."""
+    now = now or timezone.now()
+    warned = escalated = 0
+    soon = Demand.objects.open().filter(
+        warned_at__isnull=True, level_due__gt=now, level_due__lte=now + WARN_BEFORE
+    )
+    for demand_id in soon.values_list("pk", flat=True):
+        with transaction.atomic():
+            demand = _locked(Demand(pk=demand_id))
+            if demand.warned_at is None and demand.status in OPEN_STATES:
+                demand.warned_at = now
+                demand.save(update_fields=["warned_at"])
+                due = f"{timezone.localtime(demand.level_due):%Y-%m-%d %H:%M}"
+                _event(demand, EventKind.WARNED, None, _("Due by %(due)s") % {"due": due}, at=now)
+                _tell_level(demand, _("Demand %(number)s is due within a day") % {"number": demand.number})
+                warned += 1
+    overdue = Demand.objects.overdue(now).exclude(level=Level.SUBDISTRICT)
+    for demand_id in overdue.values_list("pk", flat=True):
+        with transaction.atomic():
+            demand = _locked(Demand(pk=demand_id))
+            if (
+                demand.status in OPEN_STATES
+                and demand.level_due < now
+                and _escalate(demand, _("Not resolved in time"))
+            ):
+                # The next level gets a fresh time limit, counted from now.
+                demand.level_due = deadlines_for(demand.category, now)["level_due"]
+                demand.save(update_fields=["level_due"])
+                escalated += 1
+    return {"warned": warned, "escalated": escalated}
