@@ -23,6 +23,7 @@ urlpatterns = [
     path("transfers/", include("gongzhi.transfers.urls")),
     path("recruitment/", include("gongzhi.recruitment.urls")),
     path("demands/", include("gongzhi.demands.urls")),
+    path("calendar/", include("gongzhi.workdays.urls")),
     path("m/", include("gongzhi.portal.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -17,6 +17,7 @@ NAV = [
     (_("Organisational life"), "orglife:index", "bi-calendar-check", Action.VIEW, False),
     (_("Party dues"), "dues:branch_list", "bi-cash-coin", Action.VIEW, False),
     (_("Transfers"), "transfers:list", "bi-arrow-left-right", Action.VIEW, False),
+    (_("Working-day calendar"), "workdays:day_list", "bi-calendar-week", Action.MANAGE, False),
     (_("Data import"), "territory:import", "bi-upload", Action.MANAGE, False),
     (_("Audit log"), "core:audit_list", "bi-journal-check", Action.AUDIT, False),
     (_("System settings"), "admin:index", "bi-gear", None, True),
