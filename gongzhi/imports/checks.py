@@ -69,6 +69,22 @@ def _fetch(queryset: QuerySet, field_name: str, values: Iterable[str]) -> Iterat
         yield from queryset.filter(**{f"{field_name}__in": values[i : i + 500]})
 
 
+def parse_date(value: Any) -> datetime.date | None:
+    """A cell as a date: a date cell, text such as 2024-03-01 or 2024年3月1日, or a date shown as a number."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if match := _DATE.fullmatch(str(value)):
+        try:
+            return datetime.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            return None
+    if str(value).isdecimal() and 0 < int(value) <= _LAST_EXCEL_DAY:  # a date cell shown as a number
+        return from_excel(int(value)).date()
+    return None
+
+
 def _lineage(place: Place) -> tuple[tuple[str, Any], ...]:
     return tuple(("db", int(pk)) for pk in place.path.strip("/").split("/") if pk)
 
@@ -167,18 +183,7 @@ class Checker:
         value = row.values.get(key, "")
         if value == "":
             return self.today
-        day = None
-        if isinstance(value, datetime.datetime):
-            day = value.date()
-        elif isinstance(value, datetime.date):
-            day = value
-        elif match := _DATE.fullmatch(str(value)):
-            try:
-                day = datetime.date(*(int(part) for part in match.groups()))
-            except ValueError:
-                day = None
-        elif str(value).isdecimal() and 0 < int(value) <= _LAST_EXCEL_DAY:  # a date cell shown as a number
-            day = from_excel(int(value)).date()
+        day = parse_date(value)
         if day is None:
             message = _("“%(value)s” is not a date: use a date cell or the form YYYY-MM-DD.")
             self.error(sheet, row, key, message % {"value": _text(value)})

@@ -8,11 +8,14 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.imports.layout import SHEETS
 from gongzhi.imports.runner import not_a_workbook
 from gongzhi.imports.workbook import Book, NotAWorkbook, read_book
 
 
 class ImportForm(forms.Form):
+    sheets = SHEETS  # the sheets read from the workbook; a subclass names another register's
+
     file = forms.FileField(
         label=_("Workbook (.xlsx)"),
         allow_empty_file=True,  # refused below, with the same words as any other unreadable file
@@ -40,7 +43,7 @@ class ImportForm(forms.Form):
         try:
             if not content:
                 raise NotAWorkbook
-            self.book = read_book(content)
+            self.book = read_book(content, self.sheets)
         except NotAWorkbook:
             raise ValidationError(not_a_workbook().message) from None
         self.content = content

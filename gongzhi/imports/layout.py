@@ -35,7 +35,7 @@ class Sheet:
     key: str
     title: Any  # a lazy translation
     columns: tuple[Column, ...]
-    kinds: type[models.TextChoices]
+    kinds: type[models.TextChoices] | None = None  # the kinds of a sheet with a Kind column
 
     def __str__(self) -> str:
         return str(self.title)

@@ -24,6 +24,8 @@ class ImportJob(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="import_jobs"
     )
     filename = models.CharField(_("file name"), max_length=255)
+    # Which import this is: the dotted path of its Importer; empty for the territory's.
+    importer = models.CharField(_("import kind"), max_length=100, blank=True, default="")
     # The uploaded workbook, kept until the job finishes (a worker may pick it up later).
     content = models.BinaryField(_("content"), blank=True, default=b"")
     # The language of the upload request: messages of a queued job are written in it.

@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gongzhi.core.audit import audit_record
 from gongzhi.imports.checks import check
-from gongzhi.imports.layout import ORGS, PLACES, POINTS, Problem, Sheet
+from gongzhi.imports.layout import ORGS, PLACES, POINTS, SHEETS, Problem, Sheet
 from gongzhi.imports.models import ImportJob, ImportStage, ImportStatus
 from gongzhi.imports.plan import Plan
 from gongzhi.imports.workbook import Book, NotAWorkbook, read_book
@@ -56,12 +58,14 @@ _FIELD_COLUMNS = {
 
 
 @contextmanager
-def _row(sheet: Sheet, number: int) -> Iterator[None]:
+def row_failures(sheet: Sheet, number: int, fallback: str = "code") -> Iterator[None]:
+    """Turn a service's refusal of the row into a RowFailure; a field with no column of its own is
+    reported in the `fallback` column."""
     keys = {c.key for c in sheet.columns}
 
     def problem(field: str, message: str) -> Problem:
-        key = _FIELD_COLUMNS.get(field, field if field in keys else "code")
-        return Problem(str(sheet), number, str(sheet.column(key)), message)
+        key = _FIELD_COLUMNS.get(field, field)
+        return Problem(str(sheet), number, str(sheet.column(key if key in keys else fallback)), message)
 
     try:
         yield
@@ -69,15 +73,16 @@ def _row(sheet: Sheet, number: int) -> Iterator[None]:
         if hasattr(exc, "error_dict"):
             problems = [problem(f, m) for f, messages in exc.message_dict.items() for m in messages]
         else:
-            problems = [problem("code", m) for m in exc.messages]
+            problems = [problem(fallback, m) for m in exc.messages]
         raise RowFailure(problems) from exc
     except PermissionDenied as exc:
         raise RowFailure(
-            [problem("code", _("You may not make this change: it is outside your area."))]
+            [problem(fallback, _("You may not make this change: it is outside your area."))]
         ) from exc
 
 
-def _common_path(paths: list[str]) -> str:
+def common_path(paths: list[str]) -> str:
+    """The deepest place path all `paths` lie under ("/" when they share none)."""
     parts = [p.strip("/").split("/") for p in paths if p]
     common: list[str] = []
     for level in zip(*parts, strict=False):
@@ -93,7 +98,7 @@ def apply(plan: Plan, user: Any, tick: Callable[[], None]) -> dict[str, Any]:
     orgs: dict[str, PartyOrg] = dict(plan.db_orgs)
     paths: list[str] = []
     for r in plan.places:
-        with _row(PLACES, r.row):
+        with row_failures(PLACES, r.row):
             parent = places[r.parent] if r.parent else None
             place = place_create(
                 by=user, code=r.code, name=r.name, kind=r.kind, parent=parent, address=r.address, note=r.note
@@ -102,7 +107,7 @@ def apply(plan: Plan, user: Any, tick: Callable[[], None]) -> dict[str, Any]:
         paths.append(place.path)
         tick()
     for r in plan.points:
-        with _row(POINTS, r.row):
+        with row_failures(POINTS, r.row):
             service_point_create(
                 by=user,
                 code=r.code,
@@ -116,7 +121,7 @@ def apply(plan: Plan, user: Any, tick: Callable[[], None]) -> dict[str, Any]:
         paths.append(places[r.place].path)
         tick()
     for r in plan.orgs:
-        with _row(ORGS, r.row):
+        with row_failures(ORGS, r.row):
             spec = OrgSpec(
                 code=r.code,
                 name=r.name,
@@ -133,7 +138,30 @@ def apply(plan: Plan, user: Any, tick: Callable[[], None]) -> dict[str, Any]:
         "service_points": len(plan.points),
         "organisations": len(plan.orgs),
     }
-    return {"created": created, "place_path": _common_path(paths)}
+    return {"created": created, "place_path": common_path(paths)}
+
+
+@dataclass(frozen=True)
+class Importer:
+    """What one kind of workbook needs: its sheets, the checks of its rows, and how a checked plan is written.
+
+    `check(user, book, tick)` returns a plan with a `problems` list; `apply(plan, user, tick)`, called in a
+    transaction, returns {"created": {name: count}, "place_path": ...}. `counts` names what `created` holds: a
+    job starts with them at zero, which tells one register's imports from another's.
+    """
+
+    sheets: tuple[Sheet, ...]
+    check: Callable[[Any, Book, Callable[[], None]], Any]
+    apply: Callable[[Any, Any, Callable[[], None]], dict[str, Any]]
+    counts: tuple[str, ...] = ()
+
+
+TERRITORY = Importer(SHEETS, check, apply)
+
+
+def get_importer(path: str = "") -> Importer:
+    """The importer at the dotted `path` (a queued job names it so); the territory's when empty."""
+    return import_string(path) if path else TERRITORY
 
 
 class Progress:
@@ -183,7 +211,8 @@ def finish(job: ImportJob, problems: list[Problem], created: dict[str, int] | No
         errors.append(Problem(message=more).as_dict())
     job.status = ImportStatus.FAILED if problems else ImportStatus.DONE
     job.errors = errors
-    job.created = created or {}
+    if created is not None:  # a refused job keeps the zero counts it started with
+        job.created = created
     if not problems:
         job.processed_rows = job.total_rows
     job.content = b""  # the data is in the registers now, or the file was refused: no need to keep it
@@ -192,13 +221,15 @@ def finish(job: ImportJob, problems: list[Problem], created: dict[str, int] | No
     return job
 
 
-def run_job(job: ImportJob, book: Book | None = None, *, live: bool = False) -> ImportJob:
+def run_job(
+    job: ImportJob, book: Book | None = None, *, live: bool = False, importer: Importer = TERRITORY
+) -> ImportJob:
     """Check, then write; the job ends done, or failed with its problems and nothing written."""
     progress = Progress(job, live)
     try:
         if book is None:
             try:
-                book = read_book(bytes(job.content))
+                book = read_book(bytes(job.content), importer.sheets)
             except NotAWorkbook:
                 return finish(job, [not_a_workbook()])
         job.status, job.stage = ImportStatus.RUNNING, ImportStage.CHECKING
@@ -206,7 +237,7 @@ def run_job(job: ImportJob, book: Book | None = None, *, live: bool = False) -> 
         job.save(update_fields=["status", "stage", "total_rows", "processed_rows"])
         if not book.problems and not book.row_count:
             return finish(job, [Problem(message=_("The file has no rows to import."))])
-        plan = check(job.user, book, progress.tick)
+        plan = importer.check(job.user, book, progress.tick)
         if plan.problems:
             return finish(job, plan.problems)
         job.stage, job.processed_rows = ImportStage.SAVING, 0
@@ -214,7 +245,7 @@ def run_job(job: ImportJob, book: Book | None = None, *, live: bool = False) -> 
         progress.start_saving()
         try:
             with transaction.atomic():
-                result = apply(plan, job.user, progress.tick)
+                result = importer.apply(plan, job.user, progress.tick)
                 changes = {name: [None, n] for name, n in result["created"].items()}
                 audit_record(
                     actor=job.user,

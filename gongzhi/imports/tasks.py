@@ -14,7 +14,7 @@ from django_tasks import task
 
 from gongzhi.imports.layout import Problem
 from gongzhi.imports.models import ImportJob, ImportStatus
-from gongzhi.imports.runner import finish, run_job
+from gongzhi.imports.runner import finish, get_importer, run_job
 from gongzhi.imports.workbook import Book
 
 logger = logging.getLogger(__name__)
@@ -24,18 +24,19 @@ QUEUE_FROM_ROWS = 500
 
 
 @task()
-def run_import_job(job_id: int) -> None:
+def run_import_job(job_id: int, importer: str = "") -> None:
+    """Import a queued job; `importer` is the dotted path of its Importer (empty: the territory)."""
     job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
     if job is None or job.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
         return
     with translation.override(job.language or settings.LANGUAGE_CODE):
-        run_job(job, live=True)
+        run_job(job, live=True, importer=get_importer(importer))
 
 
-def _enqueue(job_id: int) -> None:
+def _enqueue(job_id: int, importer: str) -> None:
     """Queue the job; if the queue cannot take it, say so on the job rather than leave it waiting."""
     try:
-        run_import_job.enqueue(job_id)
+        run_import_job.enqueue(job_id, importer)
     except Exception:
         logger.exception("Import %s could not be queued", job_id)
         job = ImportJob.objects.get(pk=job_id)
@@ -44,19 +45,24 @@ def _enqueue(job_id: int) -> None:
         )
 
 
-def start_import(*, user: Any, filename: str, content: bytes, book: Book) -> ImportJob:
-    """Record the upload and import it: in this request when small, by a worker when large."""
+def start_import(*, user: Any, filename: str, content: bytes, book: Book, importer: str = "") -> ImportJob:
+    """Record the upload and import it: in this request when small, by a worker when large.
+
+    `importer` is the dotted path of the Importer of the workbook (empty: the territory's)."""
+    found = get_importer(importer)
     queued = not book.problems and book.row_count >= QUEUE_FROM_ROWS
     with transaction.atomic():
         job = ImportJob.objects.create(
             user=user,
             filename=filename[:255],
+            importer=importer,
             content=content if queued else b"",
             language=translation.get_language() or "",
             total_rows=book.row_count,
+            created=dict.fromkeys(found.counts, 0),
         )
         if queued:
-            transaction.on_commit(functools.partial(_enqueue, job.pk))
+            transaction.on_commit(functools.partial(_enqueue, job.pk, importer))
     if not queued:
-        run_job(job, book)
+        run_job(job, book, importer=found)
     return job

@@ -114,8 +114,8 @@ def _read_sheet(sheet: Sheet, ws: Any, problems: list[Problem]) -> list[Row]:
     return rows
 
 
-def read_book(content: bytes) -> Book:
-    """Read the three sheets of the workbook. Raises NotAWorkbook when it is no .xlsx at all."""
+def read_book(content: bytes, sheets: tuple[Sheet, ...] = SHEETS) -> Book:
+    """Read `sheets` (by default the territory's three) of the workbook. Raises NotAWorkbook when it is no .xlsx."""
     try:
         with zipfile.ZipFile(BytesIO(content)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -131,7 +131,7 @@ def read_book(content: bytes) -> Book:
     book = Book()
     try:
         by_title = {normalise(ws.title): ws for ws in wb.worksheets}
-        for sheet in SHEETS:
+        for sheet in sheets:
             ws = next((by_title[t] for t in translations(sheet.title) if t in by_title), None)
             if ws is None:
                 message = _("The sheet “%(sheet)s” is missing.") % {"sheet": sheet}

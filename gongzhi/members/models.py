@@ -80,7 +80,12 @@ class Member(models.Model):
         related_name="group_members",
     )
     home_place = models.ForeignKey(
-        Place, verbose_name=_("home place"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Place,
+        verbose_name=_("home place"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     is_owner = models.BooleanField(_("owns a home there"), default=False)
     employer = models.CharField(_("employer"), max_length=100, blank=True)

@@ -1,12 +1,16 @@
 from django.urls import path
 
-from gongzhi.members import views
+from gongzhi.members import import_views, views
 
 app_name = "members"
 urlpatterns = [
     path("", views.member_list, name="member_list"),
     path("export.xlsx", views.member_export, name="member_export"),
     path("new/", views.member_create, name="member_create"),
+    path("import/", import_views.import_page, name="import"),
+    path("import/template.xlsx", import_views.import_template, name="import_template"),
+    path("import/export.xlsx", import_views.import_export, name="import_export"),
+    path("import/<int:pk>/", import_views.import_status, name="import_status"),
     path("<int:pk>/", views.member_detail, name="member_detail"),
     path("<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("<int:pk>/reveal/<str:field>/", views.member_reveal, name="member_reveal"),

@@ -45,7 +45,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         job = start_import(user=request.user, filename=form.filename, content=form.content, book=form.book)
         return redirect("territory:import_status", job.pk)
-    jobs = ImportJob.objects.filter(user=request.user).only(*_LIST_FIELDS)[:RECENT_JOBS]
+    jobs = ImportJob.objects.filter(user=request.user, importer="").only(*_LIST_FIELDS)[:RECENT_JOBS]
     status = 400 if request.method == "POST" else 200
     return render(request, "territory/import.html", {"form": form, "jobs": jobs}, status=status)
 
@@ -66,7 +66,7 @@ def export_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_status(request: HttpRequest, pk: int) -> HttpResponse:
     """An import's progress and outcome, for the user who uploaded it only. htmx polls the panel."""
-    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk, user=request.user)
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk, user=request.user, importer="")
     polled = request.htmx and not request.htmx.history_restore_request
     template = "territory/import_status.html#panel" if polled else "territory/import_status.html"
     return render(request, template, {"job": job})
