@@ -22,7 +22,7 @@ from gongzhi.imports import runner, tasks
 from gongzhi.imports.layout import INSTRUCTIONS
 from gongzhi.imports.models import ImportJob
 from gongzhi.members import imports as member_imports
-from gongzhi.members.imports import MEMBERS
+from gongzhi.members.imports import IMPORTER_PATH, MEMBERS
 from gongzhi.members.models import Education, Gender, Member, MemberStatus
 from gongzhi.members.services import member_update
 from tests.factories import make_id_number, make_member, make_org, make_user
@@ -572,13 +572,21 @@ def test_import_page_lists_links_and_recent_imports(world, wuhe_staff, staff, dj
     ImportJob.objects.create(user=wuhe_staff, filename="places.xlsx", status="done", created={"places": 1})
     for n in range(3):
         ImportJob.objects.create(
-            user=wuhe_staff, filename=f"m{n}.xlsx", status="done", created={"members": n}
+            user=wuhe_staff,
+            filename=f"m{n}.xlsx",
+            status="done",
+            created={"members": n},
+            importer=IMPORTER_PATH,
         )
     with django_assert_max_num_queries(8) as first:
         response = staff.get(IMPORT)
     for n in range(3, 10):
         ImportJob.objects.create(
-            user=wuhe_staff, filename=f"m{n}.xlsx", status="failed", created={"members": 0}
+            user=wuhe_staff,
+            filename=f"m{n}.xlsx",
+            status="failed",
+            created={"members": 0},
+            importer=IMPORTER_PATH,
         )
     with django_assert_max_num_queries(len(first.captured_queries)):
         response = staff.get(IMPORT)
@@ -591,7 +599,9 @@ def test_import_page_lists_links_and_recent_imports(world, wuhe_staff, staff, dj
 def test_status_page_is_only_for_the_uploader_and_only_for_member_imports(
     world, wuhe_staff, secretary, client_for
 ):
-    job = ImportJob.objects.create(user=wuhe_staff, filename="mine.xlsx", created={"members": 0})
+    job = ImportJob.objects.create(
+        user=wuhe_staff, filename="mine.xlsx", created={"members": 0}, importer=IMPORTER_PATH
+    )
     places = ImportJob.objects.create(user=wuhe_staff, filename="places.xlsx")
     url = reverse("members:import_status", args=[job.pk])
     assert client_for(secretary).get(url).status_code == 404
