@@ -215,10 +215,10 @@ def test_residents_list_nothing_through_the_api(client_for, resident, url):
     assert response.json() == {"items": [], "count": 0}
 
 
-def test_resident_workbench_is_the_resident_home(client_for, resident):
+def test_residents_land_on_the_phone_portal(client_for, resident):
     response = client_for(resident).get("/")
-    assert response.status_code == 200
-    assert "core/resident_home.html" in [t.name for t in response.templates]
+    assert response.status_code == 302
+    assert response["Location"] == "/m/"
 
 
 # --- the auditor: reads everything, changes nothing -----------------------------------------------

@@ -7,8 +7,8 @@ from io import BytesIO
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.functional import Promise
 from django.utils import timezone
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet

@@ -20,8 +20,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
     """Where a signed-in user lands: the coverage of the places they work on."""
     from gongzhi.party.coverage import coverage_report
 
-    if roles_of(request.user) == {Role.RESIDENT} and not request.user.is_superuser:
-        return render(request, "core/resident_home.html")
+    # Residents, and people with no role yet, use the phone portal for their own demands.
+    if not request.user.is_superuser and roles_of(request.user) <= {Role.RESIDENT}:
+        return redirect("portal:home")
     from gongzhi.dues.selectors import arrears_alerts_visible_to
 
     reports = [coverage_report(place) for place in home_places(request.user)[:3]]
