@@ -26,6 +26,7 @@ urlpatterns = [
     path("calendar/", include("gongzhi.workdays.urls")),
     path("m/", include("gongzhi.portal.urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("gongzhi.demands.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -189,6 +189,7 @@ def demand_submit(
     lat: Any = None,
     long: Any = None,
     attributes: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
     photos: list[UploadedFile] | None = None,
     ip: str | None = None,
     at: datetime.datetime | None = None,
@@ -197,6 +198,7 @@ def demand_submit(
 
     Residents (portal) and grid workers report at any place they can see; staff entering a walk-in or a
     phone call need `change` at the place. `at` backdates a demand (demo data and imports only).
+    `extra` is kept beside the answers as given (e.g. an Open311 client's media_url).
     """
     now = at or timezone.now()
     description = (description or "").strip()
@@ -227,7 +229,7 @@ def demand_submit(
             errors.setdefault("photos", []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
-    answers = _check_attributes(category, attributes or {})
+    answers = {**(extra or {}), **_check_attributes(category, attributes or {})}
     if (
         by is not None
         and channel in (Channel.WALK_IN, Channel.PHONE)
@@ -251,7 +253,10 @@ def demand_submit(
         attributes=answers,
         contact_name=contact_name.strip(),
         contact_phone=contact_phone,
-        submitted_by=by if channel in (Channel.PORTAL, Channel.GRID) and by is not None else None,
+        # Who reported it, so they follow it under "my demands"; staff entering a call are not the reporter.
+        submitted_by=by
+        if channel in (Channel.PORTAL, Channel.GRID, Channel.API) and by is not None
+        else None,
         submitted_ip=ip,
         created_at=now,
         updated_at=now,
@@ -437,6 +442,12 @@ def demand_rate(
         demand.reopen_count += 1
         demand.resolved_at = None
         demand.closed_level = ""
+        # The level gets a fresh time limit for the second attempt (resolve_due, the promise the statistics
+        # measure, stays): else a rating given after the deadline would have the sweep escalate at once.
+        demand.level_due = max(
+            demand.level_due, deadlines_for(demand.category, at or timezone.now())["level_due"]
+        )
+        demand.warned_at = None
     else:
         demand.status = Status.CLOSED
         demand.closed_at = at or timezone.now()
@@ -450,6 +461,8 @@ def demand_rate(
         "resolved_at",
         "closed_level",
         "closed_at",
+        "level_due",
+        "warned_at",
     )
     _event(
         demand, EventKind.RATED, by, f"{demand.get_rating_display()} {demand.rating_comment}".strip(), at=at
@@ -457,7 +470,7 @@ def demand_rate(
     if demand.status == Status.REOPENED:
         _event(demand, EventKind.REOPENED, by, at=at)
         if demand.reopen_count >= REOPENINGS_BEFORE_ESCALATION:
-            _escalate(demand, _("Reopened %(n)d times") % {"n": demand.reopen_count})
+            _escalate(demand, _("Reopened %(n)d times") % {"n": demand.reopen_count}, at=at)
         else:
             _tell_level(
                 demand,
@@ -466,15 +479,20 @@ def demand_rate(
     return demand
 
 
-def _escalate(demand: Demand, reason: str) -> bool:
+def _escalate(demand: Demand, reason: str, by: Any = None, at: datetime.datetime | None = None) -> bool:
+    """Raise the demand one level; the next level gets a fresh time limit, counted from `at` (now), never
+    less than the time the demand had left."""
     index = LEVEL_ORDER.index(Level(demand.level))
     if index + 1 >= len(LEVEL_ORDER):
         return False
     before = contribution(demand)
     demand.level = LEVEL_ORDER[index + 1]
+    demand.level_due = max(
+        demand.level_due, deadlines_for(demand.category, at or timezone.now())["level_due"]
+    )
     demand.warned_at = None
-    _save(demand, before, "level", "warned_at")
-    _event(demand, EventKind.ESCALATED, None, reason)
+    _save(demand, before, "level", "level_due", "warned_at")
+    _event(demand, EventKind.ESCALATED, by, reason, at=at)
     _tell_level(
         demand,
         _("Demand %(number)s was escalated to you: %(reason)s") % {"number": demand.number, "reason": reason},
@@ -488,7 +506,7 @@ def demand_escalate(*, by: Any, demand: Demand, reason: str) -> Demand:
     demand = _locked(demand)
     _authorise(by, demand)
     _require(demand, OPEN_STATES, _("escalated"))
-    if not _escalate(demand, reason.strip() or _("Escalated by hand")):
+    if not _escalate(demand, reason.strip() or _("Escalated by hand"), by):
         raise ValidationError(_("This demand is already at the subdistrict."))
     return demand
 
@@ -573,10 +591,7 @@ def sweep_deadlines(now: datetime.datetime | None = None) -> dict[str, int]:
             if (
                 demand.status in OPEN_STATES
                 and demand.level_due < now
-                and _escalate(demand, _("Not resolved in time"))
+                and _escalate(demand, _("Not resolved in time"), at=now)
             ):
-                # The next level gets a fresh time limit, counted from now.
-                demand.level_due = deadlines_for(demand.category, now)["level_due"]
-                demand.save(update_fields=["level_due"])
                 escalated += 1
     return {"warned": warned, "escalated": escalated}
