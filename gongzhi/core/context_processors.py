@@ -11,6 +11,7 @@ NAV = [
     (_("Workbench"), "core:workbench", "bi-speedometer2", None, False),
     (_("Places & coverage"), "territory:place_list", "bi-diagram-3", Action.VIEW, False),
     (_("Service points"), "territory:point_list", "bi-house-heart", Action.VIEW, False),
+    (_("Resident demands"), "demands:worklist", "bi-chat-square-text", Action.VIEW, False),
     (_("Party organisations"), "party:org_list", "bi-flag", Action.VIEW, False),
     (_("Party members"), "members:member_list", "bi-people", Action.VIEW, False),
     (_("Recruitment of party members"), "recruitment:recruit_list", "bi-person-plus", Action.VIEW, False),

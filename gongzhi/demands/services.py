@@ -51,6 +51,29 @@ PORTAL_LIMIT_PER_HOUR = 5  # per resident account, and per network address
 REOPENINGS_BEFORE_ESCALATION = 2
 
 
+# Which states each action may be taken in: the services enforce it, the pages show only these actions.
+ACTION_STATES: dict[str, tuple[str, ...]] = {
+    "accept": (Status.SUBMITTED,),
+    # Dispatching again reassigns a demand already dispatched or in progress.
+    "dispatch": (
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.RETURNED,
+        Status.REOPENED,
+        Status.DISPATCHED,
+        Status.IN_PROGRESS,
+    ),
+    "contact": (Status.DISPATCHED, Status.IN_PROGRESS),
+    "transfer": OPEN_STATES,
+    "return": (Status.DISPATCHED, Status.IN_PROGRESS),
+    "extend": OPEN_STATES,
+    "resolve": OPEN_STATES,
+    "escalate": OPEN_STATES,
+    "reject": (Status.SUBMITTED, Status.ACCEPTED),
+    "merge": OPEN_STATES,
+}
+
+
 # --- helpers -------------------------------------------------------------------------------------------
 
 
@@ -236,6 +259,9 @@ def demand_submit(
         and not can(by, Action.CHANGE, place.path)
     ):
         raise PermissionDenied
+    # Grid workers and API clients report at places they can see.
+    if by is not None and channel in (Channel.GRID, Channel.API) and not can(by, Action.VIEW, place.path):
+        raise PermissionDenied
     if channel == Channel.PORTAL and at is None:
         _check_rate(by, ip, now)
 
@@ -287,7 +313,7 @@ def demand_submit(
 def demand_accept(*, by: Any, demand: Demand, at: datetime.datetime | None = None) -> Demand:
     demand = _locked(demand)
     _authorise(by, demand)
-    _require(demand, (Status.SUBMITTED,), _("accepted"))
+    _require(demand, ACTION_STATES["accept"], _("accepted"))
     before = contribution(demand)
     demand.status = Status.ACCEPTED
     _save(demand, before, "status")
@@ -308,7 +334,7 @@ def demand_dispatch(
     """Send the demand to the station (and a named handler) that will deal with it."""
     demand = _locked(demand)
     _authorise(by, demand)
-    _require(demand, (Status.SUBMITTED, Status.ACCEPTED, Status.RETURNED, Status.REOPENED), _("dispatched"))
+    _require(demand, ACTION_STATES["dispatch"], _("dispatched"))
     if handler is not None and not can(handler, Action.CHANGE, demand.place_path):
         raise ValidationError(
             {"handler": [_("%(name)s cannot handle demands at this place.") % {"name": handler}]}
@@ -334,7 +360,7 @@ def demand_contact(*, by: Any, demand: Demand, note: str = "", at: datetime.date
     """Record the first contact with the resident; handling is then in progress."""
     demand = _locked(demand)
     _authorise(by, demand)
-    _require(demand, (Status.DISPATCHED, Status.IN_PROGRESS), _("marked as contacted"))
+    _require(demand, ACTION_STATES["contact"], _("marked as contacted"))
     before = contribution(demand)
     demand.status = Status.IN_PROGRESS
     demand.contacted_at = demand.contacted_at or at or timezone.now()
@@ -363,7 +389,7 @@ def demand_return(*, by: Any, demand: Demand, reason: str) -> Demand:
     """The handler sends the demand back to be dispatched again, with a reason."""
     demand = _locked(demand)
     _authorise(by, demand)
-    _require(demand, (Status.DISPATCHED, Status.IN_PROGRESS), _("returned"))
+    _require(demand, ACTION_STATES["return"], _("returned"))
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why it is returned.")]})
     before = contribution(demand)
@@ -516,7 +542,7 @@ def demand_reject(*, by: Any, demand: Demand, reason: str) -> Demand:
     """Refuse a demand that is not for the community to handle, telling the resident why."""
     demand = _locked(demand)
     _authorise(by, demand)
-    _require(demand, (Status.SUBMITTED, Status.ACCEPTED), _("refused"))
+    _require(demand, ACTION_STATES["reject"], _("refused"))
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why it cannot be accepted.")]})
     before = contribution(demand)
@@ -549,6 +575,19 @@ def demand_merge(*, by: Any, demand: Demand, into: Demand) -> Demand:
         % {"number": demand.number, "other": into.number},
     )
     return demand
+
+
+def demand_reveal(*, by: Any, demand: Demand) -> str:
+    """The contact phone in clear, for roles that need it; every reveal is audited."""
+    _authorise(by, demand, Action.REVEAL)
+    audit_record(
+        actor=by,
+        action="reveal",
+        obj=demand,
+        place_path=demand.place_path,
+        changes={"contact_phone": ["***", "revealed"]},
+    )
+    return demand.contact_phone
 
 
 @transaction.atomic

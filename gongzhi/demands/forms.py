@@ -1,0 +1,190 @@
+"""Forms of the staff pages. They parse input only: what is allowed is decided by the services, whose
+messages are shown on the fields (`core.forms.add_service_errors`). Required reasons and the extension
+limit are left to the services on purpose, so that the page shows their domain message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.demands.models import MAX_PHOTOS, Category, Channel, Level
+from gongzhi.territory.models import ServicePoint
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _text(label, rows: int = 2, required: bool = False, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), **kwargs
+    )
+
+
+class DemandFilterForm(forms.Form):
+    """The filters of the worklist and the list (GET). Invalid values are simply left out."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
+    level = forms.ChoiceField(
+        label=_("Level"), choices=[("", _("All levels")), *Level.choices], required=False
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    place = forms.CharField(label=_("Place"), max_length=50, required=False)
+    since = forms.DateField(label=_("Submitted from"), required=False, widget=_date_input())
+    until = forms.DateField(label=_("Submitted until"), required=False, widget=_date_input())
+    q = forms.CharField(label=_("Number or text"), max_length=100, required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("due", _("Deadline, soonest first")),
+            ("-due", _("Deadline, latest first")),
+            ("new", _("Newest first")),
+            ("old", _("Oldest first")),
+        ],
+    )
+
+    def __init__(self, *args: Any, statuses: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All states")), *statuses]
+        self.fields["category"].empty_label = _("All categories")
+        self.fields["overdue"].widget.attrs["class"] = "form-check-input"
+        self.fields["place"].widget.attrs["placeholder"] = _("Name, code or pinyin initials")
+        self.fields["q"].widget.attrs["placeholder"] = _("Demand number or words of the description")
+
+    def values(self) -> dict[str, Any]:
+        """The valid filters; a bad value (a mistyped date) is dropped instead of failing the page."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+
+
+# --- actions ---------------------------------------------------------------------------------------------
+
+
+class AcceptForm(forms.Form):
+    pass
+
+
+class DispatchForm(forms.Form):
+    handler = forms.ModelChoiceField(
+        label=_("Handler"),
+        queryset=None,
+        required=False,
+        help_text=_("Leave empty to send it to the station without naming a person."),
+    )
+    note = _text(_("Note"))
+
+    def __init__(self, *args: Any, handlers: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = handlers
+        self.fields["handler"].empty_label = _("The station (no named handler)")
+
+
+class ContactForm(forms.Form):
+    note = _text(_("What was agreed with the resident"))
+
+
+class TransferForm(forms.Form):
+    station = forms.ModelChoiceField(label=_("Service point"), queryset=ServicePoint.objects.none())
+    reason = _text(_("Reason"))
+
+    def __init__(self, *args: Any, stations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = stations
+
+
+class ReasonForm(forms.Form):
+    reason = _text(_("Reason"))
+
+
+class ExtendForm(forms.Form):
+    # No maximum here: the service knows the limit (10 working days in all) and says so.
+    days = forms.IntegerField(label=_("Working days"), help_text=_("1 to 10 working days in all."))
+    reason = _text(_("Reason"))
+
+
+class ResolveForm(forms.Form):
+    reply = _text(_("Reply to the resident"), rows=4)
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(
+        label=_("Merge into demand number"),
+        max_length=20,
+        help_text=_("An open demand, e.g. SQ20250301000042."),
+    )
+
+
+# --- intake ----------------------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    """Up to MAX_PHOTOS photos; what they are is checked by the service (magic bytes and size)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS})
+        return [super(MultiplePhotoField, self).clean(f, initial) for f in files]
+
+
+class _PlacedForm(forms.Form):
+    """A form whose place is chosen by code among `places` (the search box fills it)."""
+
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(active=True))
+    place = forms.CharField(label=_("Place"), max_length=64, required=False, widget=forms.HiddenInput)
+    place_q = forms.CharField(label=_("Place"), max_length=64, required=False)
+    description = _text(_("Description"), rows=5, required=True, max_length=4000)
+    photos = MultiplePhotoField(label=_("Photos"), help_text=_("Up to 6 JPEG, PNG or WebP images."))
+
+    def __init__(self, *args: Any, places: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.places = places
+        self.fields["place_q"].widget.attrs.update(
+            {"placeholder": _("Code, name or pinyin initials"), "autocomplete": "off"}
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        code = (data.get("place") or "").strip()
+        place = self.places.filter(code=code).first() if code else None
+        query = (data.get("place_q") or "").strip()
+        if place is None and query:
+            # Without the lookup (no JavaScript), an exact code or a single match is enough.
+            found = list(self.places.filter(code=query)[:1]) or list(self.places.search(query)[:2])
+            place = found[0] if len(found) == 1 else None
+        if place is None:
+            self.add_error("place_q", _("Choose the place from the search results."))
+        data["place"] = place
+        return data
+
+
+class IntakeForm(_PlacedForm):
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(Channel.WALK_IN, Channel.WALK_IN.label), (Channel.PHONE, Channel.PHONE.label)],
+        widget=forms.RadioSelect,
+        initial=Channel.WALK_IN,
+    )
+    contact_name = forms.CharField(label=_("Contact name"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20, required=False)
+
+    field_order = ["channel", "category", "place_q", "place", "description", "contact_name", "contact_phone"]
+
+
+class GridReportForm(_PlacedForm):
+    pass

@@ -1,0 +1,164 @@
+"""Reads the staff pages need on top of `selectors`: filters, the people and stations an action may name,
+which actions a demand's state allows, and statistics per place below a place (from the roll-up)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from gongzhi.core.roles import ROLE_ACTIONS, Action
+from gongzhi.core.scoping import ALL, can, place_paths
+from gongzhi.demands.models import LEVEL_ORDER, OPEN_STATES, Demand, DemandTally
+from gongzhi.demands.routing import community_of
+from gongzhi.demands.services import ACTION_STATES
+from gongzhi.demands.tallies import COUNTERS
+from gongzhi.territory.models import Place, ServicePoint
+
+# The states from which each action of services.py may start (mirrors the services' own checks, so that
+# the page offers only what would succeed; the services stay the authority).
+MAX_EXTENSION_DAYS = 10
+CHANGE_ROLES = tuple(role for role, actions in ROLE_ACTIONS.items() if Action.CHANGE in actions)
+PLACE_SEARCH_LIMIT = 20
+
+
+def actions_allowed(demand: Demand) -> list[str]:
+    """The actions whose starting state the demand is in, in the order the page shows them."""
+    allowed = [name for name, states in ACTION_STATES.items() if demand.status in states]
+    if demand.extension_days >= MAX_EXTENSION_DAYS and "extend" in allowed:
+        allowed.remove("extend")
+    if demand.level == LEVEL_ORDER[-1] and "escalate" in allowed:
+        allowed.remove("escalate")
+    return allowed
+
+
+def _local_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def place_search_q(query: str, path_field: str = "place_path") -> Q | None:
+    """Rows at or below the places whose name, code or pinyin initials match `query` (None: no search)."""
+    query = query.strip()
+    if not query:
+        return None
+    paths = list(Place.objects.search(query).order_by("depth").values_list("path", flat=True))
+    q = Q(pk__in=[])
+    for path in paths[:PLACE_SEARCH_LIMIT]:
+        q |= Q(**{f"{path_field}__startswith": path})
+    return q
+
+
+def filter_demands(
+    demands: QuerySet[Demand], data: dict[str, Any], *, now: datetime.datetime, with_state: bool = True
+) -> QuerySet[Demand]:
+    """Apply the cleaned filter form. `with_state=False` leaves out status and overdue (for the pills)."""
+    if with_state and data.get("status"):
+        demands = demands.filter(status=data["status"])
+    if with_state and data.get("overdue"):
+        demands = demands.filter(status__in=OPEN_STATES, level_due__lt=now)
+    if data.get("category"):
+        demands = demands.filter(category=data["category"])
+    if data.get("level"):
+        demands = demands.filter(level=data["level"])
+    place_q = place_search_q(data.get("place") or "")
+    if place_q is not None:
+        demands = demands.filter(place_q)
+    if data.get("since"):
+        demands = demands.filter(created_at__gte=_local_start(data["since"]))
+    if data.get("until"):
+        demands = demands.filter(created_at__lt=_local_start(data["until"] + datetime.timedelta(days=1)))
+    text = (data.get("q") or "").strip()
+    if text:
+        demands = demands.filter(Q(number__iexact=text) | Q(description__icontains=text))
+    return demands
+
+
+SORTS = {
+    "due": ("level_due", "id"),
+    "-due": ("-level_due", "-id"),
+    "new": ("-created_at", "-id"),
+    "old": ("created_at", "id"),
+}
+
+
+def sorted_demands(demands: QuerySet[Demand], sort: str, default: str) -> QuerySet[Demand]:
+    return demands.order_by(*SORTS.get(sort) or SORTS[default])
+
+
+def _users_with_change_at(places: Q) -> QuerySet:
+    from gongzhi.accounts.models import User
+
+    return (
+        User.objects.filter(
+            Q(assignments__active=True, assignments__role__in=CHANGE_ROLES) & places & Q(is_active=True)
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def handlers_for_place(path: str) -> QuerySet:
+    """Users who may handle demands at the place with materialised path `path` (a role there or above)."""
+    ids = [int(pk) for pk in path.strip("/").split("/") if pk]
+    return _users_with_change_at(Q(assignments__place_id__in=ids))
+
+
+def handler_candidates(user: Any) -> QuerySet:
+    """Users the bulk assignment may name: they can change somewhere inside the user's change scope, or
+    above it. Each demand is still checked by the service against its own place."""
+    paths = place_paths(user, Action.CHANGE)
+    if paths is ALL:
+        return _users_with_change_at(Q())
+    if not paths:
+        return _users_with_change_at(Q(pk__in=[]))
+    q = Q(assignments__place_id__in={int(pk) for path in paths for pk in path.strip("/").split("/") if pk})
+    for path in paths:
+        q |= Q(assignments__place__path__startswith=path)
+    return _users_with_change_at(q)
+
+
+def transfer_stations(demand: Demand) -> QuerySet[ServicePoint]:
+    """Open service points of the demand's community, other than the one it is with."""
+    community = community_of(demand.place)
+    if community is None:
+        return ServicePoint.objects.none()
+    points = ServicePoint.objects.open().filter(place__path__startswith=community.path)
+    if demand.station_id:
+        points = points.exclude(pk=demand.station_id)
+    return points.order_by("kind", "code")
+
+
+def similar_visible(user: Any, demand: Demand, found: list[Demand]) -> list[Demand]:
+    """Similar demands the user may see, without the demand itself."""
+    return [d for d in found if d.pk != demand.pk and can(user, Action.VIEW, d.place_path)]
+
+
+def _tallies(place: Place, since: datetime.date | None, until: datetime.date | None) -> QuerySet:
+    tallies = DemandTally.objects.filter(area_path__startswith=place.path)
+    if since:
+        tallies = tallies.filter(day__gte=since)
+    if until:
+        tallies = tallies.filter(day__lte=until)
+    return tallies
+
+
+def stats_by_child(
+    place: Place, since: datetime.date | None = None, until: datetime.date | None = None
+) -> list[dict]:
+    """The roll-up summed for each open child place, in one query: [{place, total, resolved, …}]."""
+    children = list(place.children.open().order_by("kind", "name"))
+    if not children:
+        return []
+    sums = {
+        f"{child.pk}_{k}": Sum(k, filter=Q(area_path__startswith=child.path), default=0)
+        for child in children
+        for k in COUNTERS
+    }
+    totals = _tallies(place, since, until).aggregate(**sums)
+    return [{"place": child, **{k: totals[f"{child.pk}_{k}"] for k in COUNTERS}} for child in children]
+
+
+def rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None

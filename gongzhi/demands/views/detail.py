@@ -1,0 +1,254 @@
+"""A demand's page: its record, deadlines, timeline, similar open demands, and one POST view per action.
+
+An action calls its service and redirects to the page with a message; when the service refuses, the page
+is drawn again with status 400, the refused form and its message, and nothing was saved."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gongzhi.core.forms import add_service_errors
+from gongzhi.core.roles import Action
+from gongzhi.core.scoping import can
+from gongzhi.demands import selectors, services
+from gongzhi.demands.forms import (
+    AcceptForm,
+    ContactForm,
+    DispatchForm,
+    ExtendForm,
+    MergeForm,
+    ReasonForm,
+    ResolveForm,
+    TransferForm,
+)
+from gongzhi.demands.models import Demand, DemandPhoto
+from gongzhi.demands.page_selectors import (
+    actions_allowed,
+    handlers_for_place,
+    similar_visible,
+    transfer_stations,
+)
+from gongzhi.demands.views.common import badges
+from gongzhi.territory.forms import bootstrapify
+
+ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "accept": AcceptForm,
+    "dispatch": DispatchForm,
+    "contact": ContactForm,
+    "transfer": TransferForm,
+    "return": ReasonForm,
+    "extend": ExtendForm,
+    "resolve": ResolveForm,
+    "escalate": ReasonForm,
+    "reject": ReasonForm,
+    "merge": MergeForm,
+}
+ACTION_LABELS = {
+    "accept": gettext_lazy("Accept"),
+    "dispatch": gettext_lazy("Dispatch"),
+    "contact": gettext_lazy("Resident contacted"),
+    "transfer": gettext_lazy("Transfer"),
+    "return": gettext_lazy("Return"),
+    "extend": gettext_lazy("Extend the deadline"),
+    "resolve": gettext_lazy("Resolve"),
+    "escalate": gettext_lazy("Escalate"),
+    "reject": gettext_lazy("Do not accept"),
+    "merge": gettext_lazy("Merge"),
+}
+DONE_MESSAGES = {
+    "accept": gettext_lazy("Demand %(number)s was accepted."),
+    "dispatch": gettext_lazy("Demand %(number)s was dispatched."),
+    "contact": gettext_lazy("The contact with the resident on %(number)s was recorded."),
+    "transfer": gettext_lazy("Demand %(number)s was transferred."),
+    "return": gettext_lazy("Demand %(number)s was returned to be dispatched again."),
+    "extend": gettext_lazy("The deadline of %(number)s was extended."),
+    "resolve": gettext_lazy("Demand %(number)s was resolved; the resident is asked to rate the answer."),
+    "escalate": gettext_lazy("Demand %(number)s was escalated."),
+    "reject": gettext_lazy("Demand %(number)s was not accepted; the resident is told why."),
+    "merge": gettext_lazy("Demand %(number)s was merged."),
+}
+
+
+def action_form(name: str, demand: Demand, data: Any = None) -> forms.Form:
+    """The form of one action. Field names stay plain (the resolve textarea is `reply`); ids are unique."""
+    kwargs: dict[str, Any] = {}
+    if name == "dispatch":
+        kwargs["handlers"] = handlers_for_place(demand.place_path)
+    elif name == "transfer":
+        kwargs["stations"] = transfer_stations(demand)
+    return bootstrapify(ACTION_FORMS[name](data, auto_id=f"id_{name}_%s", **kwargs))
+
+
+def _merge_target(user: Any, number: str) -> Demand:
+    into = selectors.demands_visible_to(user, Action.CHANGE).filter(number=number.strip().upper()).first()
+    if into is None:
+        raise ValidationError({"into": [_("No demand with this number at the places you handle.")]})
+    return into
+
+
+def _run(name: str, data: dict[str, Any], demand: Demand, user: Any) -> None:
+    """Call the action's service; it checks who may act and whether the state allows it."""
+    reason = data.get("reason", "")
+    calls = {
+        "accept": lambda: services.demand_accept(by=user, demand=demand),
+        "dispatch": lambda: services.demand_dispatch(
+            by=user, demand=demand, handler=data["handler"], note=data["note"]
+        ),
+        "contact": lambda: services.demand_contact(by=user, demand=demand, note=data["note"]),
+        "transfer": lambda: services.demand_transfer(
+            by=user, demand=demand, station=data["station"], reason=reason
+        ),
+        "return": lambda: services.demand_return(by=user, demand=demand, reason=reason),
+        "extend": lambda: services.demand_extend(by=user, demand=demand, days=data["days"], reason=reason),
+        "resolve": lambda: services.demand_resolve(by=user, demand=demand, reply=data["reply"]),
+        "escalate": lambda: services.demand_escalate(by=user, demand=demand, reason=reason),
+        "reject": lambda: services.demand_reject(by=user, demand=demand, reason=reason),
+        "merge": lambda: services.demand_merge(
+            by=user, demand=demand, into=_merge_target(user, data["into"])
+        ),
+    }
+    calls[name]()
+
+
+def _deadlines(demand: Demand, now: datetime.datetime) -> list[dict[str, Any]]:
+    """Each deadline with when it was met; late when met after it, overdue when still unmet past it."""
+    rows = [
+        (_("Dispatch"), demand.dispatch_due, demand.dispatched_at),
+        (_("First contact"), demand.contact_due, demand.contacted_at),
+        (_("Resolution"), demand.resolve_due, demand.resolved_at),
+        (
+            _("At this level (%(level)s)") % {"level": demand.get_level_display()},
+            demand.level_due,
+            demand.resolved_at,
+        ),
+    ]
+    out = []
+    for label, due, met in rows:
+        overdue = met is None and demand.is_open and due < now
+        out.append(
+            {
+                "label": label,
+                "due": due,
+                "met": met,
+                "late": met is not None and met > due,
+                "overdue": overdue,
+            }
+        )
+    return out
+
+
+def _detail_context(
+    request: HttpRequest,
+    demand: Demand,
+    failed: tuple[str, forms.Form] | None = None,
+    revealed: str = "",
+) -> dict[str, Any]:
+    user = request.user
+    now = timezone.now()
+    can_change = can(user, Action.CHANGE, demand.place_path)
+    allowed = actions_allowed(demand) if can_change else []
+    action_forms = {name: action_form(name, demand) for name in allowed}
+    if "transfer" in action_forms and not action_forms["transfer"].fields["station"].queryset.exists():
+        del action_forms["transfer"]  # no other open service point in the community to hand it to
+    errors: list[str] = []
+    if failed is not None:
+        name, form = failed
+        action_forms[name] = bootstrapify(form)
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+    similar = []
+    if demand.is_open:
+        found = selectors.similar_open_demands(demand.place, demand.category_id, demand.description)
+        similar = similar_visible(user, demand, found)
+    return {
+        "demand": demand,
+        "crumbs": [*demand.place.ancestors(), demand.place],
+        "photos": demand.photos.all(),
+        "events": demand.events.select_related("actor"),
+        "deadlines": _deadlines(demand, now),
+        "overdue": demand.is_open and demand.level_due < now,
+        "similar": similar,
+        "can_change": can_change,
+        "can_reveal": can(user, Action.REVEAL, demand.place_path),
+        "action_forms": [
+            (name, ACTION_LABELS[name], f, reverse(f"demands:{name}", args=[demand.pk]))
+            for name, f in action_forms.items()
+        ],
+        "can_merge": "merge" in action_forms,
+        "action_errors": errors,
+        "failed_action": failed[0] if failed else "",
+        "revealed": revealed,
+        **badges(),
+    }
+
+
+def _render_detail(request: HttpRequest, demand: Demand, status: int = 200, **kwargs: Any) -> HttpResponse:
+    return render(
+        request, "demands/demand_detail.html", _detail_context(request, demand, **kwargs), status=status
+    )
+
+
+@login_required
+def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = selectors.get_demand_for_user(request.user, pk)
+    if not can(request.user, Action.VIEW, demand.place_path):
+        # Only the person who submitted it: residents follow their demands on the portal.
+        return redirect("portal:demand", demand.pk)
+    return _render_detail(request, demand)
+
+
+@login_required
+@require_POST
+def demand_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACTION_FORMS:
+        raise Http404
+    demand = selectors.get_demand_for_user(request.user, pk, Action.CHANGE)
+    form = action_form(action, demand, request.POST)
+    if form.is_valid():
+        try:
+            _run(action, form.cleaned_data, demand, request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, DONE_MESSAGES[action] % {"number": demand.number})
+            return redirect("demands:detail", demand.pk)
+    return _render_detail(request, demand, status=400, failed=(action, form))
+
+
+@login_required
+@require_POST
+def demand_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The contact phone in clear, for roles that need it; every reveal is written to the audit log."""
+    demand = selectors.get_demand_for_user(request.user, pk, Action.REVEAL)
+    if not demand.contact_phone:
+        raise Http404
+    value = services.demand_reveal(by=request.user, demand=demand)
+    if request.htmx:
+        return render(request, "demands/demand_detail.html#revealed", {"value": value})
+    return _render_detail(request, demand, revealed=value)
+
+
+@login_required
+def demand_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """Photos may show people and homes: served only to those who may read the demand, never from MEDIA_URL."""
+    photo = get_object_or_404(DemandPhoto, pk=pk)
+    selectors.get_demand_for_user(request.user, photo.demand_id)
+    try:
+        handle = photo.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

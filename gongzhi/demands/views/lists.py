@@ -1,0 +1,172 @@
+"""The handler's worklist (with bulk assignment), the list of all demands in view, and their exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from gongzhi.core.paging import paginate
+from gongzhi.core.roles import Action
+from gongzhi.core.scoping import can_anywhere
+from gongzhi.demands import exports, selectors, services
+from gongzhi.demands.models import OPEN_STATES, Demand, Status
+from gongzhi.demands.page_selectors import filter_demands, handler_candidates, sorted_demands
+from gongzhi.demands.views.common import badges, filter_form, safe_next
+from gongzhi.territory.forms import bootstrapify
+
+OPEN_CHOICES = [(s.value, s.label) for s in OPEN_STATES]
+
+
+def _require_view(request: HttpRequest) -> None:
+    # Residents hold no role that reads registers: their demands are on the portal.
+    if not can_anywhere(request.user, Action.VIEW):
+        raise PermissionDenied
+
+
+def _worklist_base(request: HttpRequest) -> QuerySet[Demand]:
+    """Open demands the user may act on; read-only roles (grid workers, inspectors) follow those in view."""
+    if can_anywhere(request.user, Action.CHANGE):
+        return selectors.worklist(request.user)
+    return selectors.demands_visible_to(request.user).filter(status__in=OPEN_STATES)
+
+
+def _listing(
+    request: HttpRequest, base: QuerySet[Demand], statuses: list[tuple[str, str]], default_sort: str
+) -> dict[str, Any]:
+    """The filtered, sorted page and the pills (counts by state and overdue, under the other filters)."""
+    now = timezone.now()
+    form = filter_form(request, statuses, default_sort)
+    values = form.values()
+    counts = selectors.counts_by_status(filter_demands(base, values, now=now, with_state=False), now)
+    demands = sorted_demands(filter_demands(base, values, now=now), values.get("sort") or "", default_sort)
+    pills = [(code, label, counts.get(code, 0)) for code, label in statuses]
+    return {
+        "form": bootstrapify(form),
+        "page_obj": paginate(request, demands),
+        "pills": pills,
+        "all_count": sum(n for _code, _label, n in pills),
+        "overdue_count": counts["overdue"],
+        "status": values.get("status") or "",
+        "overdue": bool(values.get("overdue")),
+        "now": now,
+        **badges(),
+    }
+
+
+@login_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    context = _listing(request, _worklist_base(request), OPEN_CHOICES, "due")
+    can_assign = can_anywhere(request.user, Action.CHANGE)
+    context.update(
+        {
+            "can_assign": can_assign,
+            "handlers": handler_candidates(request.user) if can_assign else [],
+            "can_create": can_assign,
+        }
+    )
+    return render(request, "demands/worklist.html", context)
+
+
+@login_required
+def demand_list(request: HttpRequest) -> HttpResponse:
+    _require_view(request)
+    base = selectors.demands_visible_to(request.user)
+    context = _listing(request, base, list(Status.choices), "new")
+    context["can_create"] = can_anywhere(request.user, Action.CHANGE)
+    return render(request, "demands/demand_list.html", context)
+
+
+def _export(request: HttpRequest, base: QuerySet[Demand], statuses, default_sort: str, fmt: str, name: str):
+    if fmt not in exports.FORMATS:
+        raise Http404
+    values = filter_form(request, statuses, default_sort).values()
+    demands = sorted_demands(
+        filter_demands(base, values, now=timezone.now()), values.get("sort") or "", default_sort
+    )
+    return exports.demands_export(demands, fmt, name)
+
+
+@login_required
+def worklist_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered worklist as CSV or Excel; contact phones masked as on screen."""
+    _require_view(request)
+    return _export(request, _worklist_base(request), OPEN_CHOICES, "due", fmt, "worklist")
+
+
+@login_required
+def list_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _require_view(request)
+    base = selectors.demands_visible_to(request.user)
+    return _export(request, base, list(Status.choices), "new", fmt, "demands")
+
+
+@login_required
+@require_POST
+def bulk_dispatch(request: HttpRequest) -> HttpResponse:
+    """Dispatch the ticked demands to one handler, in one transaction with a savepoint per demand: a demand
+    the service refuses is reported with its reason and the others stay dispatched."""
+    if not can_anywhere(request.user, Action.CHANGE):
+        raise PermissionDenied
+    back = safe_next(request, reverse("demands:worklist"))
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    handler_id = request.POST.get("handler", "")
+    handler = handler_candidates(request.user).filter(pk=handler_id).first() if handler_id.isdigit() else None
+    if not ids:
+        messages.error(request, _("Tick the demands to dispatch."))
+        return redirect(back)
+    if handler is None:
+        messages.error(request, _("Choose a handler among those who can handle demands at your places."))
+        return redirect(back)
+    demands = list(selectors.worklist(request.user).filter(pk__in=ids).order_by("number"))
+    note = request.POST.get("note", "").strip()
+    done: list[str] = []
+    failed: list[tuple[str, str]] = []
+    with transaction.atomic():
+        for demand in demands:
+            try:
+                services.demand_dispatch(by=request.user, demand=demand, handler=handler, note=note)
+            except ValidationError as exc:
+                failed.append((demand.number, " ".join(exc.messages)))
+            except PermissionDenied:
+                failed.append((demand.number, _("You may not handle this demand.")))
+            else:
+                done.append(demand.number)
+    if done:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d demand was dispatched to %(handler)s: %(numbers)s",
+                "%(n)d demands were dispatched to %(handler)s: %(numbers)s",
+                len(done),
+            )
+            % {"n": len(done), "handler": handler, "numbers": ", ".join(done)},
+        )
+    for number, reason in failed:
+        messages.error(
+            request, _("%(number)s was not dispatched: %(reason)s") % {"number": number, "reason": reason}
+        )
+    missing = len(set(ids)) - len(demands)
+    if missing:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)d ticked demand is no longer open to you.",
+                "%(n)d ticked demands are no longer open to you.",
+                missing,
+            )
+            % {"n": missing},
+        )
+    return redirect(back)
