@@ -12,7 +12,8 @@ def test_wuhe_staff_finds_area_by_pinyin_and_exports_coverage(demo, live_server,
     sign_in(page, live_server.url, "wuhe")
     assert page.locator("h1").first.inner_text() == "工作台"
 
-    page.get_by_role("link", name="区域与覆盖").click()
+    page.get_by_role("button", name="区域与覆盖").click()  # the menu of places and service points
+    page.locator(".dropdown-menu").get_by_role("link", name="区域与覆盖").click()
     page.get_by_role("searchbox").fill("dgk")
     result = page.get_by_role("link", name="大光勘居民小组")
     result.wait_for()  # htmx swapped the results in as the worker typed
