@@ -1,6 +1,8 @@
 """The Bantian demo data reproduces the article's figures through the system's own reports and API."""
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.demo.management.commands.load_demo import load_all
@@ -14,10 +16,23 @@ def _counts() -> tuple[int, ...]:
     return tuple(m.objects.count() for m in (Place, PartyOrg, OrgChange, Member, LifeRecord, AuditEvent))
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The whole demo set, loaded once for this module inside a transaction rolled back at its end."""
+    with django_db_blocker.unblock(), override_settings(DEMO_MODE=True):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            load_all(lambda _msg: None)
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def demo_client(db, client, settings):
+def demo_client(demo, db, client, settings):
     settings.DEMO_MODE = True
-    load_all(lambda _msg: None)
     assert client.login(username="admin", password="gongzhi-demo")
     return client
 

@@ -527,12 +527,12 @@ def _escalate(demand: Demand, reason: str, by: Any = None, at: datetime.datetime
 
 
 @transaction.atomic
-def demand_escalate(*, by: Any, demand: Demand, reason: str) -> Demand:
-    """Raise the demand one level (station → community → subdistrict) by hand."""
+def demand_escalate(*, by: Any, demand: Demand, reason: str, at: datetime.datetime | None = None) -> Demand:
+    """Raise the demand one level (station → community → subdistrict) by hand. `at` backdates (demo data)."""
     demand = _locked(demand)
     _authorise(by, demand)
     _require(demand, OPEN_STATES, _("escalated"))
-    if not _escalate(demand, reason.strip() or _("Escalated by hand"), by):
+    if not _escalate(demand, reason.strip() or _("Escalated by hand"), by, at):
         raise ValidationError(_("This demand is already at the subdistrict."))
     return demand
 

@@ -15,6 +15,10 @@ def load_all(log) -> None:
         from gongzhi.orglife.demo import load_life
 
         load_life(log=log)
+    if apps.is_installed("gongzhi.demands"):
+        from gongzhi.demands.demo import load_demands
+
+        load_demands(log=log)
 
 
 class Command(BaseCommand):
@@ -27,7 +31,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool = False, force: bool = False, **options):
         if not (settings.DEMO_MODE or force):
-            raise CommandError("Not in demo mode: set GONGZHI_DEMO=1 (or pass --force) to load the demo data set.")
+            raise CommandError(
+                "Not in demo mode: set GONGZHI_DEMO=1 (or pass --force) to load the demo data set."
+            )
         if dry_run:
             with transaction.atomic():
                 load_all(self.stdout.write)
