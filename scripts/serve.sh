@@ -6,6 +6,8 @@ BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 
+# The deadline sweep re-queues itself every minute on the worker; this queues the first (idempotent).
+"$BIN/gongzhi" schedule_demand_sweep
 "$BIN/gongzhi" db_worker --queue-name default >var/worker.log 2>&1 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM

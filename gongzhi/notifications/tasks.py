@@ -16,8 +16,8 @@ def deliver_notification(notification_id: int) -> list[str]:
         if name in notification.delivered:
             continue
         if channel(notification):
+            # Recorded at once: should a later channel fail, the retry must not send this one again.
             notification.delivered[name] = timezone.now().isoformat()
+            notification.save(update_fields=["delivered"])
             sent.append(name)
-    if sent:
-        notification.save(update_fields=["delivered"])
     return sent
