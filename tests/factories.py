@@ -82,7 +82,8 @@ def make_id_number(birth: datetime.date = datetime.date(1980, 5, 17), serial: in
 
 def make_member(branch: PartyOrg, name: str | None = None, **data) -> Member:
     n = next(_seq)
-    birth = data.pop("birth_date", datetime.date(1980, 1, 1) + datetime.timedelta(days=n))
+    # Adults born in the 1980s, whatever the sequence number has grown to in a long run.
+    birth = data.pop("birth_date", datetime.date(1980, 1, 1) + datetime.timedelta(days=n % 3650))
     fields = {
         "name": name or f"党员{n}",
         "gender": "male",
