@@ -31,6 +31,7 @@ MO_FILE = CATALOGUE_DIR / "django.mo"
 MAKEMESSAGES_ARGS = ["makemessages", "-l", LOCALE, "--no-obsolete", "--no-location", "-i", "static/*"]
 FIX = "run `make messages`, translate the new entries in django.po, then `make messages` again"
 
+
 @dataclass
 class Entry:
     msgid: str = ""

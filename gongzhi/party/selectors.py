@@ -44,4 +44,3 @@ def org_history(org: PartyOrg) -> QuerySet[OrgChange]:
         .prefetch_related("predecessors", "successors")
         .order_by("on", "id")
     )
-
