@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "gongzhi.members",
     "gongzhi.notifications",
     "gongzhi.demands",
+    "gongzhi.deliberation",
     "gongzhi.portal",
     "gongzhi.orglife",
     "gongzhi.imports",

@@ -1,0 +1,140 @@
+"""Writes on topics: raising them, turning demands into one, and the branch's screening."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.core.roles import Action, Role
+from gongzhi.core.scoping import can
+from gongzhi.deliberation.choices import TopicSource, TopicStatus
+from gongzhi.deliberation.models import Committee, Seat, Topic
+from gongzhi.deliberation.services._common import audit, authorise, link
+from gongzhi.demands.models import Demand
+from gongzhi.demands.services import demand_put_on_agenda
+from gongzhi.notifications.services import notify
+
+
+def agenda_ref(topic: Topic) -> str:
+    """What a demand's `agenda_ref` says when the demand went onto this topic."""
+    return f"deliberation:topic:{topic.pk}"
+
+
+def _may_raise(user: Any, committee: Committee) -> bool:
+    """Anyone who can view the place; a resident of the place (or of a place inside it); a seat holder."""
+    if user is None:
+        return True
+    if not user.is_authenticated:
+        return False
+    if can(user, Action.VIEW, committee.place.path):
+        return True
+    path = committee.place.path
+    if user.assignments.filter(active=True, role=Role.RESIDENT, place__path__startswith=path).exists():
+        return True
+    return Seat.objects.current(timezone.localdate()).filter(committee=committee, user=user).exists()
+
+
+@transaction.atomic
+def topic_raise(
+    *, by: Any, committee: Committee, title: str, description: str = "", source: str = TopicSource.RESIDENT
+) -> Topic:
+    """Put a matter before the committee. It waits, `proposed`, for the branch to screen it."""
+    if not _may_raise(by, committee):
+        raise PermissionDenied
+    if not committee.active:
+        raise ValidationError(_("This committee no longer meets."))
+    if source not in TopicSource.values or source == TopicSource.DEMAND:
+        raise ValidationError({"source": [_("Choose where the topic comes from.")]})
+    actor = by if by is not None and by.is_authenticated else None
+    topic = Topic(
+        committee=committee,
+        title=title.strip(),
+        description=description.strip(),
+        source=source,
+        raised_by=actor,
+    )
+    topic.full_clean()
+    topic.save()
+    audit(by, "topic_raise", topic, committee, {"status": [None, topic.status]})
+    return topic
+
+
+@transaction.atomic
+def topic_from_demands(
+    *, by: Any, committee: Committee, demands: Iterable[Demand], title: str, description: str = ""
+) -> Topic:
+    """Make an accepted topic of open demands at the committee's place and put each demand on the agenda."""
+    authorise(by, committee)
+    demands = list(demands)
+    if not demands:
+        raise ValidationError({"demands": [_("Choose at least one demand.")]})
+    for demand in demands:
+        if not demand.place_path.startswith(committee.place.path):
+            raise ValidationError(
+                {"demands": [_("Demand %(n)s is not at this committee's place.") % {"n": demand}]}
+            )
+        if not demand.is_open:
+            raise ValidationError({"demands": [_("Demand %(n)s is no longer open.") % {"n": demand}]})
+    actor = by if by is not None and by.is_authenticated else None
+    now = timezone.now()
+    topic = Topic(
+        committee=committee,
+        title=title.strip(),
+        description=description.strip(),
+        source=TopicSource.DEMAND,
+        raised_by=actor,
+        status=TopicStatus.ACCEPTED,
+        screened_by=actor,
+        screened_at=now,
+    )
+    topic.full_clean()
+    topic.save()
+    topic.demands.set(demands)
+    for demand in demands:
+        demand_put_on_agenda(by=by, demand=demand, agenda_ref=agenda_ref(topic), note=topic.title)
+    audit(by, "topic_from_demands", topic, committee, {"demands": [None, sorted(str(d.pk) for d in demands)]})
+    return topic
+
+
+@transaction.atomic
+def topic_screen(
+    *, by: Any, topic: Topic, decision: str, into: Topic | None = None, reason: str = ""
+) -> Topic:
+    """The branch screens a proposed topic: `accepted` (it waits for an agenda), `merged` into another
+    topic of the committee (its demands go along), or `declined` with a reason the raiser is told."""
+    topic = Topic.objects.select_for_update(of=("self",)).select_related("committee__place").get(pk=topic.pk)
+    authorise(by, topic.committee)
+    if topic.status != TopicStatus.PROPOSED:
+        raise ValidationError(_("This topic has already been screened."))
+    if decision == TopicStatus.MERGED:
+        if into is None or into.pk == topic.pk or into.committee_id != topic.committee_id:
+            raise ValidationError({"into": [_("Choose another topic of the same committee.")]})
+        if into.status not in (TopicStatus.PROPOSED, TopicStatus.ACCEPTED):
+            raise ValidationError({"into": [_("That topic was itself merged or declined.")]})
+        topic.merged_into = into
+        into.demands.add(*topic.demands.all())
+    elif decision == TopicStatus.DECLINED:
+        if not reason.strip():
+            raise ValidationError({"reason": [_("Say why the topic is declined.")]})
+        topic.decline_reason = reason.strip()
+    elif decision != TopicStatus.ACCEPTED:
+        raise ValidationError({"decision": [_("Accept, merge or decline the topic.")]})
+    topic.status = decision
+    topic.screened_by = by if by is not None and by.is_authenticated else None
+    topic.screened_at = timezone.now()
+    topic.save(update_fields=["status", "merged_into", "decline_reason", "screened_by", "screened_at"])
+    audit(by, "topic_screen", topic, topic.committee, {"status": [TopicStatus.PROPOSED, decision]})
+    if topic.raised_by_id:
+        notify(
+            recipients=[topic.raised_by],
+            subject=_("Your topic “%(title)s”: %(status)s")
+            % {"title": topic.title, "status": topic.get_status_display()},
+            body=topic.decline_reason,
+            link=link("topic", topic.pk),
+        )
+    return topic

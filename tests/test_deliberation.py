@@ -1,0 +1,763 @@
+"""Consultation committees and joint meetings: the vote arithmetic as properties, the life of a meeting
+through its services (quorum, one vote per seat, online voting by the holder while open, the frozen record
+of a closed meeting and its amendments), composition warnings, topics and demands, accountability, the
+stats contract, and the scoping and query cost of the API."""
+
+from __future__ import annotations
+
+import datetime
+from fractions import Fraction
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gongzhi.core.models import AuditEvent
+from gongzhi.core.roles import Role
+from gongzhi.deliberation import rules
+from gongzhi.deliberation import services as s
+from gongzhi.deliberation.models import (
+    ActionStatus,
+    Amendment,
+    Attendance,
+    CommitteeKind,
+    MajorityRule,
+    MeetingMode,
+    MeetingStatus,
+    Motion,
+    MotionResult,
+    Stakeholder,
+    TopicStatus,
+    Vote,
+)
+from gongzhi.deliberation.selectors import (
+    composition_warnings,
+    deliberation_stats,
+    meetings_for_member,
+    open_motions_for_member,
+    overdue_actions_visible_to,
+    published_resolutions_for_resident,
+)
+from gongzhi.demands.models import Category, Channel, DemandEvent, EventKind, Status
+from gongzhi.demands.services import demand_submit
+from gongzhi.notifications.models import Notification
+from tests.factories import make_member, make_user
+
+TERM = datetime.date(2024, 1, 1)
+STATS_KEYS = {
+    "committees",
+    "meetings",
+    "resolutions",
+    "actions_done",
+    "actions_open",
+    "demands_resolved_by_resolutions",
+}
+
+# --- the arithmetic, as properties ---------------------------------------------------------------------
+
+
+@st.composite
+def sittings(draw):
+    """Any body and vote: members ≥ 1, present ≤ members, votes cast ≤ present."""
+    members = draw(st.integers(1, 90))
+    present = draw(st.integers(0, members))
+    votes_for = draw(st.integers(0, present))
+    votes_against = draw(st.integers(0, present - votes_for))
+    abstain = draw(st.integers(0, present - votes_for - votes_against))
+    return members, present, votes_for, votes_against, abstain
+
+
+def test_quorum_at_the_boundary():
+    assert rules.quorum_met(6, 9) and not rules.quorum_met(5, 9)
+    assert rules.quorum_met(4, 6) and not rules.quorum_met(3, 6)
+    assert not rules.quorum_met(5, 8)  # 62.5 %
+    assert rules.quorum_met(1, 2, Fraction(1, 2))
+
+
+@given(st.integers(1, 300), st.data())
+def test_quorum_is_exactly_two_thirds(members, data):
+    """present * 3 >= members * 2, checked against exact fractions, at and either side of the boundary."""
+    present = data.draw(st.integers(0, members))
+    assert rules.quorum_met(present, members) == (Fraction(present, members) >= Fraction(2, 3))
+    boundary = -(-2 * members // 3)  # the smallest number present that makes a quorum
+    assert rules.quorum_met(boundary, members)
+    assert not rules.quorum_met(boundary - 1, members)
+
+
+@given(sittings(), st.sampled_from(MajorityRule.values))
+def test_a_motion_passes_iff_quorum_and_the_rules_inequality(sitting, rule):
+    members, present, votes_for, votes_against, abstain = sitting
+    quorum = present * 3 >= members * 2
+    majority = {
+        MajorityRule.SIMPLE: votes_for > votes_against,
+        MajorityRule.ABSOLUTE: votes_for * 2 > present,
+        MajorityRule.TWO_THIRDS: votes_for * 3 >= present * 2,
+    }[rule]
+    counts = {"votes_for": votes_for, "votes_against": votes_against, "abstain": abstain}
+    assert rules.majority_passes(rule, present=present, **counts) == majority
+    result = rules.outcome(rule, members=members, present=present, **counts)
+    assert result.passed == (quorum and majority)
+    assert result.note == (
+        "" if result.passed else rules.NOTE_NO_QUORUM if not quorum else rules.NOTE_NO_MAJORITY
+    )
+
+
+@given(sittings(), st.sampled_from(MajorityRule.values))
+def test_abstaining_never_helps_a_motion_pass(sitting, rule):
+    """Turning an abstention into a vote for can only help; abstentions never count as for."""
+    members, present, votes_for, votes_against, abstain = sitting
+    base = rules.outcome(
+        rule,
+        members=members,
+        present=present,
+        votes_for=votes_for,
+        votes_against=votes_against,
+        abstain=abstain,
+    )
+    if abstain:
+        more = rules.outcome(
+            rule,
+            members=members,
+            present=present,
+            votes_for=votes_for + 1,
+            votes_against=votes_against,
+            abstain=abstain - 1,
+        )
+        assert more.passed or not base.passed
+
+
+def test_impossible_counts_are_refused():
+    with pytest.raises(ValueError):
+        rules.majority_passes(MajorityRule.SIMPLE, votes_for=3, votes_against=2, abstain=0, present=4)
+    with pytest.raises(ValueError):
+        rules.outcome(MajorityRule.SIMPLE, members=3, present=4, votes_for=4, votes_against=0, abstain=0)
+    assert not rules.quorum_met(0, 0)
+
+
+# --- the cast ------------------------------------------------------------------------------------------
+
+
+class Cast:
+    pass
+
+
+@pytest.fixture
+def cast(world, wuhe_staff, secretary, outsider, resident) -> Cast:
+    """A consultation committee of 佳兆业花园 with six seats: three held by accounts, three by named people."""
+    c = Cast()
+    c.world, c.staff, c.secretary, c.outsider, c.resident = world, wuhe_staff, secretary, outsider, resident
+    c.committee = s.committee_create(
+        by=wuhe_staff,
+        kind=CommitteeKind.CONSULTATION_COMMITTEE,
+        name="佳兆业花园事务协商委员会",
+        place=world.estate,
+        branch=world.estate_branch,
+    )
+    c.holders = [make_user(f"t-seat-{i}") for i in range(3)]
+    c.seats = [
+        s.seat_assign(
+            by=wuhe_staff,
+            committee=c.committee,
+            stakeholder=Stakeholder.BRANCH,
+            since=TERM,
+            user=c.holders[0],
+        ),
+        s.seat_assign(
+            by=wuhe_staff,
+            committee=c.committee,
+            stakeholder=Stakeholder.OWNERS_COMMITTEE,
+            since=TERM,
+            user=c.holders[1],
+        ),
+        s.seat_assign(
+            by=wuhe_staff,
+            committee=c.committee,
+            stakeholder=Stakeholder.PARTY_MEMBER_REP,
+            since=TERM,
+            user=c.holders[2],
+            member=make_member(world.estate_branch, "张党员"),
+        ),
+        s.seat_assign(
+            by=wuhe_staff,
+            committee=c.committee,
+            stakeholder=Stakeholder.PROPERTY_COMPANY,
+            since=TERM,
+            holder_name="李经理",
+            organisation="某物业公司",
+        ),
+        s.seat_assign(
+            by=wuhe_staff,
+            committee=c.committee,
+            stakeholder=Stakeholder.RESIDENT_REP,
+            since=TERM,
+            holder_name="王阿姨",
+        ),
+        s.seat_assign(
+            by=wuhe_staff,
+            committee=c.committee,
+            stakeholder=Stakeholder.BUILDING_HEAD,
+            since=TERM,
+            holder_name="赵楼长",
+        ),
+    ]
+    c.topic = s.topic_raise(by=wuhe_staff, committee=c.committee, title="加装电梯", source="station")
+    c.topic = s.topic_screen(by=wuhe_staff, topic=c.topic, decision=TopicStatus.ACCEPTED)
+    return c
+
+
+def sit(cast: Cast, *, mode=MeetingMode.BOTH, present: int = 6, open_=True):
+    """A meeting with `present` of the six seats present (the rest absent), opened."""
+    meeting = s.meeting_schedule(
+        by=cast.staff,
+        committee=cast.committee,
+        title="第三次协商会议",
+        scheduled_at=timezone.now(),
+        venue="党群服务站",
+        mode=mode,
+        topics=[cast.topic],
+    )
+    for i, seat in enumerate(cast.seats):
+        s.attendance_record(by=cast.staff, meeting=meeting, seat=seat, present=i < present)
+    if open_:
+        s.meeting_open(by=cast.staff, meeting=meeting)
+    return meeting
+
+
+def vote_all(cast, motion, choices):
+    for seat, choice in zip(cast.seats, choices, strict=False):
+        if choice:
+            s.vote_record(by=cast.staff, motion=motion, seat=seat, choice=choice)
+
+
+def passed_resolution(cast, meeting):
+    item = meeting.agenda_items.get()
+    motion = s.motion_open(by=cast.staff, meeting=meeting, text="同意加装电梯", agenda_item=item)
+    vote_all(cast, motion, ["for"] * 5 + ["against"])
+    motion = s.motion_close(by=cast.staff, motion=motion)
+    assert motion.result == MotionResult.PASSED
+    return s.resolution_adopt(by=cast.staff, motion=motion)
+
+
+# --- quorum and votes -----------------------------------------------------------------------------------
+
+
+def test_a_meeting_below_quorum_cannot_pass_a_motion(cast):
+    meeting = sit(cast, present=3)  # 3 of 6: below 2/3
+    motion = s.motion_open(by=cast.staff, meeting=meeting, text="同意")
+    vote_all(cast, motion, ["for", "for", "for"])
+    motion = s.motion_close(by=cast.staff, motion=motion)
+    assert (motion.result, motion.result_note) == (MotionResult.FAILED, rules.NOTE_NO_QUORUM)
+    assert (motion.members_count, motion.present_count, motion.votes_for) == (6, 3, 3)
+    with pytest.raises(ValidationError):
+        s.resolution_adopt(by=cast.staff, motion=motion)
+
+
+def test_at_quorum_the_committee_rule_decides_and_a_special_matter_needs_two_thirds(cast):
+    meeting = sit(cast, present=4)  # 4 of 6: exactly 2/3
+    simple = s.motion_open(by=cast.staff, meeting=meeting, text="普通事项")
+    vote_all(cast, simple, ["for", "for", "against", "abstain"])
+    assert s.motion_close(by=cast.staff, motion=simple).result == MotionResult.PASSED
+    special = s.motion_open(by=cast.staff, meeting=meeting, text="重大事项", rule=MajorityRule.TWO_THIRDS)
+    vote_all(cast, special, ["for", "for", "against", "abstain"])
+    closed = s.motion_close(by=cast.staff, motion=special)
+    assert (closed.result, closed.result_note) == (MotionResult.FAILED, rules.NOTE_NO_MAJORITY)
+
+
+def test_a_seat_votes_once(cast):
+    meeting = sit(cast)
+    motion = s.motion_open(by=cast.staff, meeting=meeting, text="同意")
+    s.vote_record(by=cast.staff, motion=motion, seat=cast.seats[3], choice="for")
+    with pytest.raises(ValidationError):
+        s.vote_record(by=cast.staff, motion=motion, seat=cast.seats[3], choice="against", channel="paper")
+    s.vote_cast(by=cast.holders[0], motion=motion, choice="for")
+    with pytest.raises(ValidationError):
+        s.vote_cast(by=cast.holders[0], motion=motion, choice="against")
+    with pytest.raises(ValidationError):
+        s.vote_record(by=cast.staff, motion=motion, seat=cast.seats[0], choice="against")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Vote.objects.create(
+            motion=motion, seat=cast.seats[3], choice="for", channel="room", cast_at=timezone.now()
+        )
+    assert motion.votes.count() == 2
+
+
+def test_online_votes_only_by_the_holder_while_the_vote_is_open(cast):
+    meeting = sit(cast, present=5)  # the branch seat (holder 0) present; holders are 0..2
+    s.attendance_record(by=cast.staff, meeting=meeting, seat=cast.seats[2], present=False)
+    motion = s.motion_open(by=cast.staff, meeting=meeting, text="同意")
+    assert list(open_motions_for_member(cast.holders[2])) == [motion]
+    for stranger in (cast.staff, cast.outsider, cast.resident, make_user("t-nobody")):
+        with pytest.raises(PermissionDenied):
+            s.vote_cast(by=stranger, motion=motion, choice="for")
+    with pytest.raises(ValidationError):
+        s.vote_record(by=cast.staff, motion=motion, seat=cast.seats[1], choice="for", channel="online")
+    vote = s.vote_cast(by=cast.holders[2], motion=motion, choice="against")
+    assert (vote.channel, vote.seat) == ("online", cast.seats[2])
+    attendance = Attendance.objects.get(meeting=meeting, seat=cast.seats[2])
+    assert (attendance.present, attendance.how) == (True, "online")  # voting online makes them present
+    s.motion_close(by=cast.staff, motion=motion)
+    with pytest.raises(ValidationError):
+        s.vote_cast(by=cast.holders[1], motion=motion, choice="for")
+    assert list(open_motions_for_member(cast.holders[1])) == []
+
+
+def test_no_online_votes_at_an_in_person_meeting_and_room_votes_need_presence(cast):
+    meeting = sit(cast, mode=MeetingMode.IN_PERSON, present=5)
+    motion = s.motion_open(by=cast.staff, meeting=meeting, text="同意")
+    with pytest.raises(ValidationError):
+        s.vote_cast(by=cast.holders[0], motion=motion, choice="for")
+    with pytest.raises(ValidationError):  # seat 5 is absent
+        s.vote_record(by=cast.staff, motion=motion, seat=cast.seats[5], choice="for")
+    with pytest.raises(PermissionDenied):
+        s.vote_record(by=cast.outsider, motion=motion, seat=cast.seats[0], choice="for")
+
+
+def test_a_committee_member_sees_their_committees_agenda(cast):
+    meeting = sit(cast, open_=False)
+    other = make_user("t-other-holder")
+    assert list(meetings_for_member(cast.holders[0])) == [meeting]
+    assert [i.topic.title for i in meetings_for_member(cast.holders[0])[0].agenda_items.all()] == ["加装电梯"]
+    assert list(meetings_for_member(other)) == []
+
+
+# --- the closed record -----------------------------------------------------------------------------------
+
+
+def test_closing_needs_attendance_minutes_no_open_vote_and_resolutions(cast):
+    meeting = s.meeting_schedule(
+        by=cast.staff,
+        committee=cast.committee,
+        title="会议",
+        scheduled_at=timezone.now(),
+        topics=[cast.topic],
+    )
+    s.meeting_open(by=cast.staff, meeting=meeting)
+    with pytest.raises(ValidationError) as refused:
+        s.meeting_close(by=cast.staff, meeting=meeting)
+    assert len(refused.value.messages) == 2  # attendance and minutes
+    for seat in cast.seats:
+        s.attendance_record(by=cast.staff, meeting=meeting, seat=seat, present=True)
+    item = meeting.agenda_items.get()
+    motion = s.motion_open(by=cast.staff, meeting=meeting, text="同意", agenda_item=item)
+    with pytest.raises(ValidationError):
+        s.meeting_close(by=cast.staff, meeting=meeting, minutes="纪要")
+    vote_all(cast, motion, ["for"] * 6)
+    s.motion_close(by=cast.staff, motion=motion)
+    with pytest.raises(ValidationError):  # the passed motion has no resolution yet
+        s.meeting_close(by=cast.staff, meeting=meeting, minutes="纪要")
+    resolution = s.resolution_adopt(by=cast.staff, motion=motion)
+    closed = s.meeting_close(by=cast.staff, meeting=meeting, minutes="纪要")
+    assert closed.status == MeetingStatus.CLOSED and closed.closed_at
+    event = AuditEvent.objects.filter(action="meeting_close", target_id=str(meeting.pk)).get()
+    assert event.changes["resolutions"] == [None, [str(resolution.pk)]]
+
+
+def test_a_closed_meetings_record_cannot_be_changed_only_amended_with_a_reason(cast):
+    meeting = sit(cast)
+    resolution = passed_resolution(cast, meeting)
+    motion = resolution.motion
+    spare = s.motion_open(by=cast.staff, meeting=meeting, text="另一动议")
+    s.motion_close(by=cast.staff, motion=spare)
+    stale = Motion.objects.get(pk=motion.pk)  # copies read before closing must not slip through
+    s.meeting_close(by=cast.staff, meeting=meeting, minutes="会议纪要")
+    before = AuditEvent.objects.count()
+    writes = [
+        lambda: s.attendance_record(by=cast.staff, meeting=meeting, seat=cast.seats[0], present=False),
+        lambda: s.meeting_save_minutes(by=cast.staff, meeting=meeting, minutes="改"),
+        lambda: s.meeting_open(by=cast.staff, meeting=meeting),
+        lambda: s.meeting_close(by=cast.staff, meeting=meeting, minutes="改"),
+        lambda: s.meeting_send_notice(by=cast.staff, meeting=meeting),
+        lambda: s.agenda_add(by=cast.staff, meeting=meeting, topic=cast.topic),
+        lambda: s.motion_open(by=cast.staff, meeting=meeting, text="新动议"),
+        lambda: s.vote_record(by=cast.staff, motion=stale, seat=cast.seats[0], choice="against"),
+        lambda: s.vote_cast(by=cast.holders[0], motion=stale, choice="against"),
+        lambda: s.motion_close(by=cast.staff, motion=stale),
+        lambda: s.resolution_adopt(by=cast.staff, motion=spare),
+    ]
+    for write in writes:
+        with pytest.raises(ValidationError):
+            write()
+    assert AuditEvent.objects.count() == before
+    with pytest.raises(ValidationError):
+        s.meeting_amend(by=cast.staff, meeting=meeting, reason=" ", field="minutes", value="更正")
+    with pytest.raises(ValidationError):  # votes are not amendable
+        s.meeting_amend(
+            by=cast.staff, meeting=meeting, reason="笔误", field="result", value="failed", target=motion
+        )
+    with pytest.raises(PermissionDenied):
+        s.meeting_amend(by=cast.outsider, meeting=meeting, reason="笔误", field="minutes", value="x")
+    amendment = s.meeting_amend(
+        by=cast.staff,
+        meeting=meeting,
+        reason="纪要笔误",
+        field="text",
+        value="同意加装两部电梯",
+        target=resolution,
+    )
+    assert (amendment.target, amendment.before, amendment.after) == (
+        f"resolution:{resolution.pk}",
+        "同意加装电梯",
+        "同意加装两部电梯",
+    )
+    resolution.refresh_from_db()
+    assert resolution.text == "同意加装两部电梯"
+    event = AuditEvent.objects.get(action="meeting_amend")
+    assert event.changes["reason"] == [None, "纪要笔误"]
+    assert event.changes["text"] == ["同意加装电梯", "同意加装两部电梯"]
+    s.meeting_amend(by=cast.staff, meeting=meeting, reason="补记", field="minutes", value="会议纪要（补）")
+    assert Amendment.objects.filter(meeting=meeting).count() == 2
+
+
+def test_an_open_meeting_is_not_amended(cast):
+    meeting = sit(cast)
+    with pytest.raises(ValidationError):
+        s.meeting_amend(by=cast.staff, meeting=meeting, reason="r", field="minutes", value="x")
+
+
+# --- composition --------------------------------------------------------------------------------------
+
+
+def test_composition_warnings(cast, world, secretary):
+    assert composition_warnings(cast.committee) == []
+    s.seat_end(by=cast.staff, seat=cast.seats[3], on=TERM + datetime.timedelta(days=10))
+    warnings = composition_warnings(cast.committee)
+    assert len(warnings) == 1 and str(Stakeholder.PROPERTY_COMPANY.label) in warnings[0]
+    joint = s.committee_create(
+        by=secretary,
+        kind=CommitteeKind.JOINT_MEETING,
+        name="大光勘党群联席会议",
+        place=world.dgk,
+        branch=world.dgk_branch,
+    )
+    assert joint.majority_rule == MajorityRule.ABSOLUTE
+    assert len(composition_warnings(joint)) == 4
+    for stakeholder in (Stakeholder.BRANCH, Stakeholder.STATIONED_UNIT, Stakeholder.PARTY_MEMBER_REP):
+        s.seat_assign(by=secretary, committee=joint, stakeholder=stakeholder, since=TERM, holder_name="某")
+    assert len(composition_warnings(joint)) == 1  # the stationed unit stands for the company
+    s.seat_assign(
+        by=secretary, committee=joint, stakeholder=Stakeholder.RESIDENT_REP, since=TERM, holder_name="某"
+    )
+    assert composition_warnings(joint) == []
+
+
+def test_committees_are_set_up_by_organisers_of_the_place(world, secretary, outsider):
+    kw = {"kind": CommitteeKind.CONSULTATION_COMMITTEE, "name": "委员会", "branch": world.estate_branch}
+    with pytest.raises(PermissionDenied):
+        s.committee_create(by=secretary, place=world.estate, **kw)  # the dgk secretary
+    with pytest.raises(ValidationError):
+        s.committee_create(by=None, place=world.wuhe, **kw)  # a community is not served by a committee
+    with pytest.raises(ValidationError):
+        s.committee_create(by=None, place=world.plaza, **kw)  # another area's branch
+    committee = s.committee_create(by=None, place=world.estate, **kw)
+    with pytest.raises(ValidationError):
+        s.committee_update(by=None, committee=committee, quorum_numerator=4)  # 4/3
+    with pytest.raises(PermissionDenied):
+        s.committee_update(by=outsider, committee=committee, name="x")
+    assert (
+        s.committee_update(
+            by=None, committee=committee, quorum_numerator=1, quorum_denominator=2
+        ).quorum_label
+        == "1/2"
+    )
+
+
+# --- topics and demands -------------------------------------------------------------------------------
+
+
+def test_topic_screening(cast, world):
+    estate_resident = make_user("t-estate-res", Role.RESIDENT, world.estate)
+    raised = s.topic_raise(by=estate_resident, committee=cast.committee, title="停车难")
+    assert raised.status == TopicStatus.PROPOSED
+    with pytest.raises(PermissionDenied):  # a resident of another place
+        s.topic_raise(by=cast.resident, committee=cast.committee, title="x")
+    with pytest.raises(PermissionDenied):
+        s.topic_raise(by=cast.outsider, committee=cast.committee, title="x")
+    s.topic_raise(by=cast.holders[0], committee=cast.committee, title="委员提出", source="member")
+    with pytest.raises(PermissionDenied):
+        s.topic_screen(by=cast.secretary, topic=raised, decision=TopicStatus.ACCEPTED)
+    with pytest.raises(ValidationError):
+        s.topic_screen(by=cast.staff, topic=raised, decision=TopicStatus.DECLINED)  # no reason
+    declined = s.topic_screen(
+        by=cast.staff, topic=raised, decision=TopicStatus.DECLINED, reason="已由物业处理"
+    )
+    assert (declined.status, declined.decline_reason, declined.screened_by) == (
+        "declined",
+        "已由物业处理",
+        cast.staff,
+    )
+    assert Notification.objects.filter(recipient=estate_resident, body="已由物业处理").exists()
+    with pytest.raises(ValidationError):
+        s.topic_screen(by=cast.staff, topic=raised, decision=TopicStatus.ACCEPTED)  # screened once
+    twin = s.topic_raise(by=estate_resident, committee=cast.committee, title="电梯")
+    with pytest.raises(ValidationError):
+        s.topic_screen(by=cast.staff, topic=twin, decision=TopicStatus.MERGED, into=twin)
+    merged = s.topic_screen(by=cast.staff, topic=twin, decision=TopicStatus.MERGED, into=cast.topic)
+    assert merged.merged_into == cast.topic
+    with pytest.raises(ValidationError):  # only accepted topics go on an agenda
+        s.meeting_schedule(
+            by=cast.staff, committee=cast.committee, title="m", scheduled_at=timezone.now(), topics=[raised]
+        )
+
+
+@pytest.fixture
+def demands(world):
+    category = Category.objects.create(code="lift", name="电梯", limit_days=5)
+    return [
+        demand_submit(
+            by=None,
+            channel=Channel.WALK_IN,
+            category=category,
+            place=world.estate,
+            description=f"电梯问题{i}",
+        )
+        for i in range(2)
+    ]
+
+
+def test_topic_from_demands_puts_them_on_the_agenda(cast, demands, world):
+    topic = s.topic_from_demands(by=cast.staff, committee=cast.committee, demands=demands, title="电梯老旧")
+    assert (topic.status, topic.source) == (TopicStatus.ACCEPTED, "demand")
+    for demand in demands:
+        demand.refresh_from_db()
+        assert demand.agenda_ref == s.agenda_ref(topic) == f"deliberation:topic:{topic.pk}"
+        assert DemandEvent.objects.filter(demand=demand, kind=EventKind.AGENDA).exists()
+    plaza_committee = s.committee_create(
+        by=None, kind="consultation_committee", name="城市广场", place=world.plaza, branch=world.plaza_branch
+    )
+    with pytest.raises(ValidationError):  # the demands are not at that committee's place
+        s.topic_from_demands(by=None, committee=plaza_committee, demands=demands, title="x")
+
+
+def test_finishing_an_action_resolves_the_demands_it_came_from(cast, demands, world):
+    topic = s.topic_from_demands(by=cast.staff, committee=cast.committee, demands=demands, title="电梯老旧")
+    meeting = s.meeting_schedule(
+        by=cast.staff, committee=cast.committee, title="会", scheduled_at=timezone.now(), topics=[topic]
+    )
+    for seat in cast.seats:
+        s.attendance_record(by=cast.staff, meeting=meeting, seat=seat, present=True)
+    s.meeting_open(by=cast.staff, meeting=meeting)
+    resolution = passed_resolution(cast, meeting)
+    action = s.action_add(
+        by=cast.staff,
+        resolution=resolution,
+        title="更换电梯",
+        deadline=datetime.date(2030, 1, 1),
+        owner=cast.holders[0],
+    )
+    s.meeting_close(by=cast.staff, meeting=meeting, minutes="纪要")
+    action = s.action_update(
+        by=cast.holders[0], action=action, progress=60, note="已招标"
+    )  # the owner reports
+    assert action.status == ActionStatus.IN_PROGRESS
+    with pytest.raises(PermissionDenied):
+        s.action_update(by=cast.outsider, action=action, progress=70)
+    action = s.action_update(by=cast.staff, action=action, progress=100, note="已更换", resolve_demands=True)
+    assert action.status == ActionStatus.DONE and action.updates.count() == 2
+    for demand in demands:
+        demand.refresh_from_db()
+        assert demand.status == Status.RESOLVED
+        assert resolution.text in demand.reply and cast.committee.name in demand.reply
+    assert set(action.demands_resolved.all()) == set(demands)
+    with pytest.raises(ValidationError):
+        s.action_update(by=cast.staff, action=action, progress=100)
+    stats = deliberation_stats(world.wuhe)
+    assert stats == {
+        "committees": 1,
+        "meetings": 1,
+        "resolutions": 1,
+        "actions_done": 1,
+        "actions_open": 0,
+        "demands_resolved_by_resolutions": 2,
+    }
+
+
+def test_overdue_actions_alert_the_branch(cast, world):
+    meeting = sit(cast)
+    resolution = passed_resolution(cast, meeting)
+    late = s.action_add(
+        by=cast.staff,
+        resolution=resolution,
+        title="迟",
+        deadline=datetime.date(2020, 1, 1),
+        owner_name="物业",
+    )
+    s.action_add(
+        by=cast.staff,
+        resolution=resolution,
+        title="未到期",
+        deadline=datetime.date(2099, 1, 1),
+        owner_name="物业",
+    )
+    estate_secretary = make_user("t-estate-sec", Role.BRANCH_SECRETARY, world.estate)
+    assert list(overdue_actions_visible_to(estate_secretary)) == [late]
+    assert list(overdue_actions_visible_to(cast.outsider)) == []
+
+
+# --- publication, stats and the API -------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_url():
+    return "/api/v1"
+
+
+@pytest.fixture
+def published(cast, world):
+    """A published and an unpublished resolution at 佳兆业花园, and a published one at 城市广场."""
+    meeting = sit(cast)
+    first = passed_resolution(cast, meeting)
+    s.action_add(
+        by=cast.staff, resolution=first, title="落实", deadline=datetime.date(2099, 1, 1), owner_name="物业"
+    )
+    s.meeting_close(by=cast.staff, meeting=meeting, minutes="纪要")
+    s.resolution_publish(by=cast.staff, resolution=first)
+    meeting2 = sit(cast)
+    second = passed_resolution(cast, meeting2)
+    plaza = s.committee_create(
+        by=None,
+        kind="consultation_committee",
+        name="城市广场协商会",
+        place=world.plaza,
+        branch=world.plaza_branch,
+    )
+    seat = s.seat_assign(by=None, committee=plaza, stakeholder="branch", since=TERM, holder_name="陈书记")
+    meeting3 = s.meeting_schedule(by=None, committee=plaza, title="会", scheduled_at=timezone.now())
+    s.attendance_record(by=None, meeting=meeting3, seat=seat, present=True)
+    s.meeting_open(by=None, meeting=meeting3)
+    motion = s.motion_open(by=None, meeting=meeting3, text="广场改造")
+    s.vote_record(by=None, motion=motion, seat=seat, choice="for")
+    s.motion_close(by=None, motion=motion)
+    third = s.resolution_adopt(by=None, motion=motion)
+    s.resolution_publish(by=None, resolution=third)
+    return first, second, third
+
+
+def test_a_resident_sees_only_published_resolutions_of_their_own_place(
+    published, cast, world, client_for, api_url
+):
+    first, second, third = published
+    estate_resident = make_user("t-estate-res", Role.RESIDENT, world.estate)
+    assert (
+        Notification.objects.filter(recipient=estate_resident).count() == 0
+    )  # published before they moved in
+    assert list(published_resolutions_for_resident(estate_resident)) == [first]
+    assert list(published_resolutions_for_resident(cast.resident)) == [third]
+    client = client_for(estate_resident)
+    body = client.get(f"{api_url}/resolutions").json()
+    assert [r["id"] for r in body["items"]] == [first.pk] and body["count"] == 1
+    assert body["items"][0]["actions"] == 1 and body["items"][0]["actions_done"] == 0
+    assert client.get(f"{api_url}/resolutions", {"place": "jzy"}).json()["count"] == 1
+    assert client.get(f"{api_url}/resolutions", {"place": "city-plaza"}).status_code == 404
+    for url in (
+        f"/committees/{cast.committee.pk}",
+        f"/meetings/{first.meeting_id}",
+        "/deliberation/stats?place=jzy",
+    ):
+        assert client.get(api_url + url).status_code == 404
+    assert client.get(f"{api_url}/committees").json()["count"] == 0
+    staff = (
+        client_for(cast.staff).get(f"{api_url}/resolutions", {"place": "jzy", "published": "false"}).json()
+    )
+    assert [r["id"] for r in staff["items"]] == [second.pk]
+
+
+def test_publishing_tells_the_residents_of_the_place(cast, world):
+    estate_resident = make_user("t-estate-res", Role.RESIDENT, world.estate)
+    resolution = passed_resolution(cast, sit(cast))
+    s.resolution_publish(by=cast.staff, resolution=resolution)
+    assert Notification.objects.filter(recipient=estate_resident).count() == 1
+    assert not Notification.objects.filter(recipient=cast.resident).exists()
+    with pytest.raises(ValidationError):
+        s.resolution_publish(by=cast.staff, resolution=resolution)
+
+
+def test_the_api_is_scoped(published, cast, client_for, api_url):
+    first = published[0]
+    outsider = client_for(cast.outsider)
+    for url in (
+        f"/committees/{cast.committee.pk}",
+        f"/meetings/{first.meeting_id}",
+        "/deliberation/stats?place=wuhe",
+        f"/meetings?committee={cast.committee.pk}",
+        f"/actions?committee={cast.committee.pk}",
+        "/committees?place=jzy",
+    ):
+        assert outsider.get(api_url + url).status_code == 404, url
+    assert outsider.get(f"{api_url}/resolutions").json()["count"] == 1  # 城市广场's, in 象角塘
+    holder = client_for(cast.holders[0])  # a seat holder without any role sees their committee
+    detail = holder.get(f"{api_url}/meetings/{first.meeting_id}").json()
+    assert [a["title"] for a in detail["agenda"]] == ["加装电梯"]
+    assert detail["motions"][0]["votes_for"] == 5 and detail["motions"][0]["result"] == "passed"
+    assert len(detail["attendance"]) == 6 and detail["resolutions"][0]["id"] == first.pk
+    staff = client_for(cast.staff)
+    committee = staff.get(f"{api_url}/committees/{cast.committee.pk}").json()
+    assert len(committee["seats"]) == 6 and committee["composition_warnings"] == []
+    assert committee["quorum"] == "2/3" and committee["majority_rule"] == "simple"
+    assert staff.get(f"{api_url}/actions", {"status": "open"}).json()["count"] == 1
+    assert staff.get(f"{api_url}/actions", {"status": "bogus"}).status_code == 400
+
+
+def test_the_stats_contract(published, cast, client_for, api_url, world):
+    response = client_for(cast.staff).get(f"{api_url}/deliberation/stats", {"place": "wuhe"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == STATS_KEYS and all(type(v) is int for v in body.values())
+    assert body == {
+        "committees": 1,
+        "meetings": 2,
+        "resolutions": 2,
+        "actions_done": 0,
+        "actions_open": 1,
+        "demands_resolved_by_resolutions": 0,
+    }
+    admin = make_user("t-stats-admin", Role.SUBDISTRICT_ADMIN, world.bantian)
+    assert (
+        client_for(admin).get(f"{api_url}/deliberation/stats", {"place": "bantian"}).json()["committees"] == 2
+    )
+    assert client_for(cast.staff).get(f"{api_url}/deliberation/stats").status_code == 400
+
+
+@pytest.mark.parametrize("endpoint", ["committees", "meetings", "resolutions", "actions"])
+def test_the_lists_cost_the_same_queries_at_n_and_3n(endpoint, cast, world, client_for, api_url):
+    client = client_for(cast.staff)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            committee = s.committee_create(
+                by=None, kind="joint_meeting", name="联席会议", place=world.xincun, branch=world.xincun_branch
+            )
+            seat = s.seat_assign(
+                by=None, committee=committee, stakeholder="branch", since=TERM, holder_name="某"
+            )
+            meeting = s.meeting_schedule(
+                by=None, committee=committee, title="会", scheduled_at=timezone.now()
+            )
+            s.attendance_record(by=None, meeting=meeting, seat=seat, present=True)
+            s.meeting_open(by=None, meeting=meeting)
+            motion = s.motion_open(by=None, meeting=meeting, text="动议")
+            s.vote_record(by=None, motion=motion, seat=seat, choice="for")
+            resolution = s.resolution_adopt(by=None, motion=s.motion_close(by=None, motion=motion))
+            s.action_add(
+                by=None,
+                resolution=resolution,
+                title="事项",
+                deadline=datetime.date(2099, 1, 1),
+                owner=cast.staff,
+            )
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"{api_url}/{endpoint}")
+        assert response.status_code == 200
+        return len(captured), response.json()["count"]
+
+    add(2)
+    few, n = queries()
+    add(4)
+    many, three_n = queries()
+    assert three_n == 3 * n if endpoint != "committees" else three_n == 3 * (n - 1) + 1
+    assert few == many
