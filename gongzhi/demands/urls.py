@@ -3,6 +3,7 @@ services (detail), the navigation (worklist) and the browser tests."""
 
 from django.urls import path
 
+from gongzhi.demands import questions
 from gongzhi.demands.views import detail, intake, lists, stats
 
 ACTIONS = (
@@ -29,6 +30,7 @@ urlpatterns = [
     path("grid-report/", intake.grid_report, name="grid_report"),
     path("lookup/places/", intake.place_lookup, name="place_lookup"),
     path("lookup/similar/", intake.similar_lookup, name="similar_lookup"),
+    path("lookup/questions/", questions.questions_partial, name="questions"),
     path("stats/", stats.demand_stats_page, name="stats"),
     path("stats.xlsx", stats.demand_stats_export, name="stats_export"),
     path("photos/<int:pk>/", detail.demand_photo, name="photo"),

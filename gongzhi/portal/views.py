@@ -31,6 +31,7 @@ from gongzhi.demands.models import (
     EventKind,
     Status,
 )
+from gongzhi.demands.questions import answers_from, category_from, questions_context
 from gongzhi.demands.selectors import my_demands, similar_open_demands
 from gongzhi.portal.forms import COMMENT_MAX, RateForm, ReportForm, add_errors
 from gongzhi.portal.selectors import current_demands, home_places, last_contact, search_areas
@@ -137,6 +138,10 @@ def _report_page(
         "places": places,
         "chosen_place": chosen_place,
         "selected_category": str(form["category"].value() or ""),
+        # The chosen category's own questions, with the answers given so far.
+        **questions_context(
+            category_from(str(form["category"].value() or "")), request.POST if form.is_bound else None
+        ),
         "selected_place": str(chosen or ""),
         "photo_errors": photo_errors or [],
         "photos_dropped": photos_dropped,
@@ -161,6 +166,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 channel=Channel.PORTAL,
                 ip=_client_ip(request),
                 photos=photos,
+                attributes=answers_from(request.POST, form.cleaned_data["category"]),
                 **form.cleaned_data,
             )
         except ValidationError as exc:
@@ -168,7 +174,7 @@ def report(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("portal:report_done", demand.pk)
     photo_errors = unasked.pop("photos", [])
-    for errors in unasked.values():  # the category's own questions, which the portal does not ask yet
+    for errors in unasked.values():  # e.g. the category's questions, shown above the form
         for message in errors:
             form.add_error(None, message)
     return _report_page(request, form, photo_errors=photo_errors, photos_dropped=bool(photos), status=400)

@@ -21,6 +21,7 @@ from gongzhi.core.scoping import can, can_anywhere, roles_of
 from gongzhi.demands import selectors, services
 from gongzhi.demands.forms import GridReportForm, IntakeForm
 from gongzhi.demands.models import Category, Channel
+from gongzhi.demands.questions import answers_from, category_from, questions_context
 from gongzhi.territory.forms import bootstrapify
 from gongzhi.territory.models import Place
 from gongzhi.territory.selectors import places_visible_to
@@ -46,7 +47,10 @@ def _places(user: Any, mode: str) -> QuerySet[Place]:
 
 def _form_context(request: HttpRequest, form: Any, mode: str) -> dict[str, Any]:
     place = form.cleaned_data.get("place") if form.is_bound and hasattr(form, "cleaned_data") else None
-    return {"form": bootstrapify(form), "mode": mode, "selected_place": place}
+    # The chosen category's own questions, with what was typed, kept when the form comes back with errors.
+    category = category_from(request.POST.get("category", "")) if request.method == "POST" else None
+    questions = questions_context(category, request.POST if request.method == "POST" else None)
+    return {"form": bootstrapify(form), "mode": mode, "selected_place": place, **questions}
 
 
 def _submit(request: HttpRequest, form: Any, channel: str) -> Any:
@@ -59,6 +63,7 @@ def _submit(request: HttpRequest, form: Any, channel: str) -> Any:
         description=data["description"],
         contact_name=data.get("contact_name", ""),
         contact_phone=data.get("contact_phone", ""),
+        attributes=answers_from(request.POST, data["category"]),
         photos=data["photos"],
     )
 
