@@ -52,6 +52,7 @@ def _invalid(request, exc):
     return api.create_response(request, {"detail": detail}, status=400)
 
 
+from gongzhi.collective.api import router as collective_router  # noqa: E402
 from gongzhi.deliberation.api import router as deliberation_router  # noqa: E402
 from gongzhi.demands.api import router as demands_router  # noqa: E402
 from gongzhi.dues.api import router as dues_router  # noqa: E402
@@ -71,3 +72,4 @@ api.add_router("/", transfers_router)
 api.add_router("/", recruitment_router)
 api.add_router("/", demands_router)
 api.add_router("/", deliberation_router)
+api.add_router("/", collective_router)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "gongzhi.notifications",
     "gongzhi.demands",
     "gongzhi.deliberation",
+    "gongzhi.collective",
     "gongzhi.portal",
     "gongzhi.orglife",
     "gongzhi.imports",

@@ -11,6 +11,10 @@ def load_all(log) -> None:
     """Every part of the demo set in order; each part skips itself when already loaded."""
     load_bantian(log=log)
     load_members(log=log)
+    if apps.is_installed("gongzhi.collective"):
+        from gongzhi.collective.demo import load_collective
+
+        load_collective(log=log)
     if apps.is_installed("gongzhi.orglife"):
         from gongzhi.orglife.demo import load_life
 
