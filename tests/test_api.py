@@ -19,7 +19,6 @@ from gongzhi.territory.models import Place
 from gongzhi.territory.services import place_close
 from tests.factories import make_place
 
-TODAY = timezone.localdate()
 RESIDENTIAL = {"residents_committee", "resident_group", "garden_estate", "independent_area"}
 
 
@@ -70,7 +69,7 @@ def test_coverage_of_a_single_area_is_that_area(client_for, wuhe_staff, world):
 
 
 def test_blank_spots_give_code_name_and_kind(client_for, wuhe_staff, world):
-    coverage_end(by=None, coverage=OrgCoverage.objects.get(area=world.estate), on=TODAY)
+    coverage_end(by=None, coverage=OrgCoverage.objects.get(area=world.estate), on=timezone.localdate())
     body = _coverage(client_for(wuhe_staff), "wuhe")
     assert body["blank_spots"] == [{"code": "jzy", "name": "佳兆业花园", "kind": "garden_estate"}]
     assert body["covered"] == 2
@@ -103,8 +102,8 @@ def test_coverage_excludes_closed_areas(client_for, wuhe_staff, world):
     abandoned = make_place("garden_estate", world.wuhe, name="旧村", code="old-village")
     client = client_for(wuhe_staff)
     assert [s["code"] for s in _coverage(client, "wuhe")["blank_spots"]] == ["old-village"]
-    place_close(by=None, place=abandoned, on=TODAY)
-    place_close(by=None, place=world.dgk, on=TODAY)
+    place_close(by=None, place=abandoned, on=timezone.localdate())
+    place_close(by=None, place=world.dgk, on=timezone.localdate())
     body = _coverage(client, "wuhe")
     assert body["areas"] == 2
     assert body["blank_spots"] == []
@@ -114,7 +113,7 @@ def test_coverage_excludes_closed_areas(client_for, wuhe_staff, world):
 def test_an_area_whose_closing_date_is_still_to_come_is_counted_today(client_for, wuhe_staff, world):
     # A closing date may be recorded ahead of time (a demolition next month): until that day the area is
     # open (Place.is_open) and must still be counted and covered.
-    place_close(by=None, place=world.dgk, on=TODAY + datetime.timedelta(days=30))
+    place_close(by=None, place=world.dgk, on=timezone.localdate() + datetime.timedelta(days=30))
     assert Place.objects.get(code="dgk").is_open
     body = _coverage(client_for(wuhe_staff), "wuhe")
     assert body["areas"] == 3
@@ -132,7 +131,7 @@ def test_coverage_of_an_unknown_place_is_404(client_for, admin_user, world):
 
 
 def test_page_api_and_workbench_agree(client_for, wuhe_staff, world):
-    coverage_end(by=None, coverage=OrgCoverage.objects.get(area=world.dgk), on=TODAY)
+    coverage_end(by=None, coverage=OrgCoverage.objects.get(area=world.dgk), on=timezone.localdate())
     client = client_for(wuhe_staff)
     api = _coverage(client, "wuhe")
     report = client.get("/places/wuhe/coverage/").context["report"]
@@ -266,26 +265,26 @@ def test_places_list_filters_by_kind_and_query(client_for, admin_user, world):
 
 
 def test_a_place_answers_its_parent_and_closing_date(client_for, admin_user, world):
-    place_close(by=None, place=world.dgk, on=TODAY)
+    place_close(by=None, place=world.dgk, on=timezone.localdate())
     body = client_for(admin_user).get("/api/v1/places/dgk").json()
     assert body == {
         "code": "dgk",
         "name": "大光勘居民小组",
         "kind": "resident_group",
         "parent": "wuhe",
-        "closed_on": TODAY.isoformat(),
+        "closed_on": timezone.localdate().isoformat(),
     }
     assert client_for(admin_user).get("/api/v1/places/bantian").json()["parent"] is None
 
 
 def test_organizations_hide_dissolved_unless_asked(client_for, admin_user, world):
-    org_dissolve(by=None, org=world.plaza_branch, on=TODAY)
+    org_dissolve(by=None, org=world.plaza_branch, on=timezone.localdate())
     client = client_for(admin_user)
     ids = {o["id"] for o in client.get("/api/v1/organizations").json()["items"]}
     assert world.plaza_branch.pk not in ids
     everything = client.get("/api/v1/organizations", {"include_dissolved": "true"}).json()["items"]
     dissolved = next(o for o in everything if o["id"] == world.plaza_branch.pk)
-    assert dissolved["dissolved_on"] == TODAY.isoformat()
+    assert dissolved["dissolved_on"] == timezone.localdate().isoformat()
 
 
 def test_an_organization_answers_its_parent_and_place(client_for, wuhe_staff, world):

@@ -18,8 +18,6 @@ from gongzhi.territory import services as territory
 from gongzhi.territory.models import ServicePoint
 from tests.factories import make_place, make_point, make_user
 
-TODAY = timezone.localdate()
-
 
 def _spec(world, code: str, place=None, areas=None) -> OrgSpec:
     return OrgSpec(
@@ -55,7 +53,7 @@ WRITES = {
         ("territory.place", "move"),
     ),
     "place_close": (
-        lambda w, by: territory.place_close(by=by, place=w.dgk, on=TODAY),
+        lambda w, by: territory.place_close(by=by, place=w.dgk, on=timezone.localdate()),
         ("territory.place", "close"),
     ),
     "service_point_create": (
@@ -75,45 +73,50 @@ WRITES = {
         ("territory.servicepoint", "set_areas"),
     ),
     "service_point_close": (
-        lambda w, by: territory.service_point_close(by=by, point=_centre(), on=TODAY),
+        lambda w, by: territory.service_point_close(by=by, point=_centre(), on=timezone.localdate()),
         ("territory.servicepoint", "close"),
     ),
     "org_establish": (
-        lambda w, by: party.org_establish(by=by, spec=_spec(w, "new"), on=TODAY),
+        lambda w, by: party.org_establish(by=by, spec=_spec(w, "new"), on=timezone.localdate()),
         ("party.orgchange", "org_establish"),
     ),
     "org_rename": (
-        lambda w, by: party.org_rename(by=by, org=w.dgk_branch, name="大光勘党支部", on=TODAY),
+        lambda w, by: party.org_rename(by=by, org=w.dgk_branch, name="大光勘党支部", on=timezone.localdate()),
         ("party.partyorg", "update"),
     ),
     "org_dissolve": (
-        lambda w, by: party.org_dissolve(by=by, org=w.dgk_branch, on=TODAY),
+        lambda w, by: party.org_dissolve(by=by, org=w.dgk_branch, on=timezone.localdate()),
         ("party.partyorg", "dissolve"),
     ),
     "org_merge": (
         lambda w, by: party.org_merge(
-            by=by, orgs=[w.dgk_branch, w.xincun_branch], into=_spec(w, "m"), on=TODAY
+            by=by, orgs=[w.dgk_branch, w.xincun_branch], into=_spec(w, "m"), on=timezone.localdate()
         ),
         ("party.orgchange", "org_merge"),
     ),
     "org_split": (
         lambda w, by: party.org_split(
-            by=by, org=w.dgk_branch, into=[_spec(w, "s1", w.dgk, [w.dgk]), _spec(w, "s2")], on=TODAY
+            by=by,
+            org=w.dgk_branch,
+            into=[_spec(w, "s1", w.dgk, [w.dgk]), _spec(w, "s2")],
+            on=timezone.localdate(),
         ),
         ("party.orgchange", "org_split"),
     ),
     "org_reorganise": (
         lambda w, by: party.org_reorganise(
-            by=by, orgs=[w.dgk_branch], into=[_spec(w, "r1", w.dgk, [w.dgk])], on=TODAY
+            by=by, orgs=[w.dgk_branch], into=[_spec(w, "r1", w.dgk, [w.dgk])], on=timezone.localdate()
         ),
         ("party.orgchange", "org_reorganise"),
     ),
     "coverage_add": (
-        lambda w, by: party.coverage_add(by=by, org=w.wuhe_committee, area=w.dgk, since=TODAY),
+        lambda w, by: party.coverage_add(by=by, org=w.wuhe_committee, area=w.dgk, since=timezone.localdate()),
         ("party.orgcoverage", "cover"),
     ),
     "coverage_end": (
-        lambda w, by: party.coverage_end(by=by, coverage=OrgCoverage.objects.get(area=w.dgk), on=TODAY),
+        lambda w, by: party.coverage_end(
+            by=by, coverage=OrgCoverage.objects.get(area=w.dgk), on=timezone.localdate()
+        ),
         ("party.orgcoverage", "uncover"),
     ),
     "user_create": (

@@ -15,7 +15,6 @@ from gongzhi.demands import services
 from gongzhi.demands.models import Category, CategoryAttribute, Demand, DemandEvent
 
 URL = "/api/v1/demands"
-TODAY = timezone.localdate()
 STATS_KEYS = {"total", "resolved", "resolved_locally", "on_time", "satisfaction", "by_category"}
 
 
@@ -307,7 +306,7 @@ def test_the_stats_contract_for_a_community(client_for, wuhe_staff, history):
 
 def test_the_stats_of_a_window_and_of_the_subdistrict(client_for, admin_user, history):
     client = client_for(admin_user)
-    today = TODAY.isoformat()
+    today = timezone.localdate().isoformat()
     assert _stats(client, place="wuhe", since=today, until=today) == {
         "total": 5,
         "resolved": 3,
@@ -316,7 +315,7 @@ def test_the_stats_of_a_window_and_of_the_subdistrict(client_for, admin_user, hi
         "satisfaction": {"satisfied": 1, "basic": 1, "dissatisfied": 1},
         "by_category": {"noise": 4, "streetlight": 1},
     }
-    until = (TODAY - datetime.timedelta(days=1)).isoformat()
+    until = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
     assert _stats(client, place="wuhe", until=until) == {
         "total": 1,
         "resolved": 1,

@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import Workbook, load_workbook
 
 from gongzhi.accounts.models import Assignment, User
@@ -78,7 +78,7 @@ def refused(client, content: bytes) -> tuple[ImportJob, str]:
 
 def state() -> dict[str, set]:
     """The tree, by codes only (primary keys differ after a round trip)."""
-    today = datetime.date.today()
+    today = timezone.localdate()
     places = {
         (p.code, p.name, p.kind, p.parent.code if p.parent else "")
         for p in Place.objects.select_related("parent")

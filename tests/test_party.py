@@ -15,8 +15,6 @@ from gongzhi.party.models import OrgChange, OrgCoverage, PartyOrg
 from gongzhi.party.services import OrgSpec
 from tests.factories import make_place
 
-TODAY = timezone.localdate()
-
 
 def _coverage(client, code: str = "wuhe") -> dict:
     response = client.get(f"/api/v1/places/{code}/coverage")
@@ -31,7 +29,11 @@ def _blank_codes_on_page(client, code: str = "wuhe") -> list[str]:
 
 
 def _active_areas(org: PartyOrg) -> set[str]:
-    return set(OrgCoverage.objects.active_on(TODAY).filter(org=org).values_list("area__code", flat=True))
+    return set(
+        OrgCoverage.objects.active_on(timezone.localdate())
+        .filter(org=org)
+        .values_list("area__code", flat=True)
+    )
 
 
 def _history(client, org_id: int) -> dict:
@@ -75,7 +77,7 @@ def test_establishing_an_org_for_a_blank_spot_covers_it(client_for, wuhe_staff, 
             "place": "vanke",
             "parent": world.wuhe_committee.pk,
             "areas": "vanke",
-            "on": TODAY.isoformat(),
+            "on": timezone.localdate().isoformat(),
             "note": "新建小区",
         },
     )
@@ -87,7 +89,7 @@ def test_establishing_an_org_for_a_blank_spot_covers_it(client_for, wuhe_staff, 
         "branch",
         vanke,
         world.wuhe_committee,
-        TODAY,
+        timezone.localdate(),
     )
     assert _active_areas(org) == {"vanke"}
     assert _coverage(client)["blank_spots"] == []
@@ -119,7 +121,7 @@ def test_establishing_refuses_bad_input_and_saves_nothing(client_for, wuhe_staff
         "name": "万科城党支部",
         "kind": "branch",
         "parent": world.wuhe_committee.pk,
-        "on": TODAY.isoformat(),
+        "on": timezone.localdate().isoformat(),
         "note": "",
         **data,
     }
@@ -136,7 +138,8 @@ def test_renaming_keeps_the_org_and_records_the_rename(client_for, wuhe_staff, w
     client = client_for(wuhe_staff)
     org = world.dgk_branch
     response = client.post(
-        f"/party/orgs/{org.pk}/rename/", {"name": "大光勘党支部", "on": TODAY.isoformat(), "note": ""}
+        f"/party/orgs/{org.pk}/rename/",
+        {"name": "大光勘党支部", "on": timezone.localdate().isoformat(), "note": ""},
     )
     assert response.status_code == 302
     org.refresh_from_db()
@@ -157,17 +160,18 @@ def test_renaming_keeps_the_org_and_records_the_rename(client_for, wuhe_staff, w
 def test_the_renamed_org_is_found_by_its_new_pinyin(client_for, wuhe_staff, world):
     client = client_for(wuhe_staff)
     client.post(
-        f"/party/orgs/{world.dgk_branch.pk}/rename/", {"name": "曾家园党支部", "on": TODAY.isoformat()}
+        f"/party/orgs/{world.dgk_branch.pk}/rename/",
+        {"name": "曾家园党支部", "on": timezone.localdate().isoformat()},
     )
     found = [o.pk for o in client.get("/party/orgs/?q=zjydzb").context["page_obj"]]
     assert found == [world.dgk_branch.pk]
 
 
 def test_a_dissolved_org_cannot_be_renamed(wuhe_staff, world):
-    services.org_dissolve(by=wuhe_staff, org=world.dgk_branch, on=TODAY)
+    services.org_dissolve(by=wuhe_staff, org=world.dgk_branch, on=timezone.localdate())
     before = _state()
     with pytest.raises(ValidationError):
-        services.org_rename(by=wuhe_staff, org=world.dgk_branch, name="新名", on=TODAY)
+        services.org_rename(by=wuhe_staff, org=world.dgk_branch, name="新名", on=timezone.localdate())
     assert _state() == before
 
 
@@ -177,11 +181,13 @@ def test_a_dissolved_org_cannot_be_renamed(wuhe_staff, world):
 def test_dissolving_an_org_makes_its_area_a_blank_spot_at_once(client_for, wuhe_staff, world):
     client = client_for(wuhe_staff)
     org = world.xincun_branch
-    response = client.post(f"/party/orgs/{org.pk}/dissolve/", {"on": TODAY.isoformat(), "note": "党员转出"})
+    response = client.post(
+        f"/party/orgs/{org.pk}/dissolve/", {"on": timezone.localdate().isoformat(), "note": "党员转出"}
+    )
     assert response.status_code == 302
     org.refresh_from_db()
-    assert org.dissolved_on == TODAY
-    assert OrgCoverage.objects.get(org=org).until == TODAY
+    assert org.dissolved_on == timezone.localdate()
+    assert OrgCoverage.objects.get(org=org).until == timezone.localdate()
     coverage = _coverage(client)
     assert coverage["blank_spots"] == [
         {"code": "wuhe-xincun", "name": "五和新村", "kind": "independent_area"}
@@ -198,7 +204,7 @@ def test_dissolving_an_org_makes_its_area_a_blank_spot_at_once(client_for, wuhe_
 def test_dissolving_needs_a_reason(client_for, wuhe_staff, world):
     before = _state()
     response = client_for(wuhe_staff).post(
-        f"/party/orgs/{world.xincun_branch.pk}/dissolve/", {"on": TODAY.isoformat()}
+        f"/party/orgs/{world.xincun_branch.pk}/dissolve/", {"on": timezone.localdate().isoformat()}
     )
     assert response.status_code == 400
     assert _state() == before
@@ -207,7 +213,8 @@ def test_dissolving_needs_a_reason(client_for, wuhe_staff, world):
 def test_an_org_with_active_children_cannot_be_dissolved(client_for, wuhe_staff, world):
     before = _state()
     response = client_for(wuhe_staff).post(
-        f"/party/orgs/{world.wuhe_committee.pk}/dissolve/", {"on": TODAY.isoformat(), "note": "合并"}
+        f"/party/orgs/{world.wuhe_committee.pk}/dissolve/",
+        {"on": timezone.localdate().isoformat(), "note": "合并"},
     )
     assert response.status_code == 400
     assert response.context["form"].non_field_errors()
@@ -224,7 +231,7 @@ def test_ending_coverage_makes_a_blank_spot_and_adding_it_fills_it(client_for, w
     assert response.status_code == 302
     assert response["Location"] == f"/party/orgs/{world.dgk_branch.pk}/"
     coverage.refresh_from_db()
-    assert coverage.until == TODAY
+    assert coverage.until == timezone.localdate()
     assert _blank_codes_on_page(client) == ["dgk"]
     page = client.get("/places/wuhe/coverage/").content.decode()
     assert 'data-testid="blank-count">1<' in page
@@ -236,7 +243,8 @@ def test_ending_coverage_makes_a_blank_spot_and_adding_it_fills_it(client_for, w
 
     client = client_for(wuhe_staff)
     response = client.post(
-        "/party/coverage/new/", {"area": "dgk", "org": world.dgk_branch.pk, "since": TODAY.isoformat()}
+        "/party/coverage/new/",
+        {"area": "dgk", "org": world.dgk_branch.pk, "since": timezone.localdate().isoformat()},
     )
     assert response.status_code == 302
     assert _blank_codes_on_page(client) == []
@@ -273,7 +281,8 @@ def test_the_coverage_form_offers_only_orgs_of_the_areas_community(client_for, a
 def test_covering_a_place_that_is_not_residential_is_refused_on_the_page(client_for, wuhe_staff, world):
     before = _state()
     response = client_for(wuhe_staff).post(
-        "/party/coverage/new/", {"area": "wuhe", "org": world.wuhe_committee.pk, "since": TODAY.isoformat()}
+        "/party/coverage/new/",
+        {"area": "wuhe", "org": world.wuhe_committee.pk, "since": timezone.localdate().isoformat()},
     )
     assert response.status_code == 400
     assert response.context["form"].errors
@@ -284,7 +293,7 @@ def test_covering_an_area_the_user_does_not_manage_is_refused(client_for, wuhe_s
     before = _state()
     response = client_for(wuhe_staff).post(
         "/party/coverage/new/",
-        {"area": "city-plaza", "org": world.wuhe_committee.pk, "since": TODAY.isoformat()},
+        {"area": "city-plaza", "org": world.wuhe_committee.pk, "since": timezone.localdate().isoformat()},
     )
     assert response.status_code == 400
     assert _state() == before
@@ -302,10 +311,10 @@ def test_merging_dissolves_the_predecessors_and_covers_their_areas(client_for, w
         place=world.wuhe,
         parent=world.wuhe_committee,
     )
-    new = services.org_merge(by=wuhe_staff, orgs=[a, b], into=into, on=TODAY, note="合并")
+    new = services.org_merge(by=wuhe_staff, orgs=[a, b], into=into, on=timezone.localdate(), note="合并")
     a.refresh_from_db()
     b.refresh_from_db()
-    assert (a.dissolved_on, b.dissolved_on) == (TODAY, TODAY)
+    assert (a.dissolved_on, b.dissolved_on) == (timezone.localdate(), timezone.localdate())
     assert new.is_active
     assert _active_areas(new) == {"wuhe-xincun", "jzy"}
     assert _active_areas(a) == _active_areas(b) == set()
@@ -334,7 +343,7 @@ def test_merging_dissolves_the_predecessors_and_covers_their_areas(client_for, w
 
 def test_splitting_gives_each_successor_its_own_areas(client_for, wuhe_staff, world):
     phase2 = make_place("garden_estate", world.wuhe, name="佳兆业花园二期", code="jzy-2")
-    services.coverage_add(by=wuhe_staff, org=world.estate_branch, area=phase2, since=TODAY)
+    services.coverage_add(by=wuhe_staff, org=world.estate_branch, area=phase2, since=timezone.localdate())
     specs = [
         OrgSpec(
             code="jzy-1-branch",
@@ -353,9 +362,11 @@ def test_splitting_gives_each_successor_its_own_areas(client_for, wuhe_staff, wo
             areas=[phase2],
         ),
     ]
-    first, second = services.org_split(by=wuhe_staff, org=world.estate_branch, into=specs, on=TODAY)
+    first, second = services.org_split(
+        by=wuhe_staff, org=world.estate_branch, into=specs, on=timezone.localdate()
+    )
     world.estate_branch.refresh_from_db()
-    assert world.estate_branch.dissolved_on == TODAY
+    assert world.estate_branch.dissolved_on == timezone.localdate()
     assert _active_areas(world.estate_branch) == set()
     assert _active_areas(first) == {"jzy"}
     assert _active_areas(second) == {"jzy-2"}
@@ -397,11 +408,13 @@ def test_reorganising_replaces_a_set_of_orgs_in_one_event(client_for, admin_user
             parent=world.wuhe_committee,
         ),
     ]
-    new = services.org_reorganise(by=admin_user, orgs=before_orgs, into=specs, on=TODAY, note="2018年调整")
+    new = services.org_reorganise(
+        by=admin_user, orgs=before_orgs, into=specs, on=timezone.localdate(), note="2018年调整"
+    )
     assert [o.code for o in new] == ["dgk-new", "xincun-new", "wuhe-general"]
     for org in before_orgs:
         org.refresh_from_db()
-        assert org.dissolved_on == TODAY
+        assert org.dissolved_on == timezone.localdate()
     assert _active_areas(new[0]) == {"dgk"}
     assert _active_areas(new[1]) == {"wuhe-xincun"}
     assert _active_areas(new[2]) == set()
@@ -449,7 +462,7 @@ def _spec(world, **overrides) -> OrgSpec:
 
 
 def _dissolve_xincun(w):
-    services.org_dissolve(by=None, org=w.xincun_branch, on=TODAY)
+    services.org_dissolve(by=None, org=w.xincun_branch, on=timezone.localdate())
     w.xincun_branch.refresh_from_db()
 
 
@@ -461,24 +474,27 @@ def _nothing(w):
 REFUSALS = {
     "merge with one org": (
         _nothing,
-        lambda w, by: services.org_merge(by=by, orgs=[w.dgk_branch], into=_spec(w), on=TODAY),
+        lambda w, by: services.org_merge(by=by, orgs=[w.dgk_branch], into=_spec(w), on=timezone.localdate()),
     ),
     "merge with a dissolved org": (
         _dissolve_xincun,
         lambda w, by: services.org_merge(
-            by=by, orgs=[w.dgk_branch, w.xincun_branch], into=_spec(w), on=TODAY
+            by=by, orgs=[w.dgk_branch, w.xincun_branch], into=_spec(w), on=timezone.localdate()
         ),
     ),
     "merge into an org with no parent": (
         _nothing,
         lambda w, by: services.org_merge(
-            by=by, orgs=[w.dgk_branch, w.xincun_branch], into=_spec(w, parent=None), on=TODAY
+            by=by, orgs=[w.dgk_branch, w.xincun_branch], into=_spec(w, parent=None), on=timezone.localdate()
         ),
     ),
     "merge into a duplicate code": (
         _nothing,
         lambda w, by: services.org_merge(
-            by=by, orgs=[w.dgk_branch, w.xincun_branch], into=_spec(w, code=w.estate_branch.code), on=TODAY
+            by=by,
+            orgs=[w.dgk_branch, w.xincun_branch],
+            into=_spec(w, code=w.estate_branch.code),
+            on=timezone.localdate(),
         ),
     ),
     "merge into an org anchored in another community": (
@@ -487,12 +503,12 @@ REFUSALS = {
             by=by,
             orgs=[w.dgk_branch, w.xincun_branch],
             into=_spec(w, place=w.plaza, parent=w.xjt_committee),
-            on=TODAY,
+            on=timezone.localdate(),
         ),
     ),
     "split into one": (
         _nothing,
-        lambda w, by: services.org_split(by=by, org=w.dgk_branch, into=[_spec(w)], on=TODAY),
+        lambda w, by: services.org_split(by=by, org=w.dgk_branch, into=[_spec(w)], on=timezone.localdate()),
     ),
     "split with a successor covering another community": (
         _nothing,
@@ -500,38 +516,46 @@ REFUSALS = {
             by=by,
             org=w.dgk_branch,
             into=[_spec(w, areas=[w.dgk]), _spec(w, code="other", areas=[w.plaza])],
-            on=TODAY,
+            on=timezone.localdate(),
         ),
     ),
     "reorganise into nothing": (
         _nothing,
-        lambda w, by: services.org_reorganise(by=by, orgs=[w.dgk_branch], into=[], on=TODAY),
+        lambda w, by: services.org_reorganise(by=by, orgs=[w.dgk_branch], into=[], on=timezone.localdate()),
     ),
     "reorganise a parent that has children": (
         _nothing,
         lambda w, by: services.org_reorganise(
-            by=by, orgs=[w.dgk_branch, w.wuhe_committee], into=[_spec(w)], on=TODAY
+            by=by, orgs=[w.dgk_branch, w.wuhe_committee], into=[_spec(w)], on=timezone.localdate()
         ),
     ),
     "cover a community": (
         _nothing,
-        lambda w, by: services.coverage_add(by=by, org=w.wuhe_committee, area=w.wuhe, since=TODAY),
+        lambda w, by: services.coverage_add(
+            by=by, org=w.wuhe_committee, area=w.wuhe, since=timezone.localdate()
+        ),
     ),
     "cover an industrial park": (
         lambda w: make_place("industrial_park", w.wuhe, code="park"),
-        lambda w, by, park: services.coverage_add(by=by, org=w.wuhe_committee, area=park, since=TODAY),
+        lambda w, by, park: services.coverage_add(
+            by=by, org=w.wuhe_committee, area=park, since=timezone.localdate()
+        ),
     ),
     "cover outside the org's community": (
         _nothing,
-        lambda w, by: services.coverage_add(by=by, org=w.dgk_branch, area=w.plaza, since=TODAY),
+        lambda w, by: services.coverage_add(
+            by=by, org=w.dgk_branch, area=w.plaza, since=timezone.localdate()
+        ),
     ),
     "cover an area the org already covers": (
         _nothing,
-        lambda w, by: services.coverage_add(by=by, org=w.dgk_branch, area=w.dgk, since=TODAY),
+        lambda w, by: services.coverage_add(by=by, org=w.dgk_branch, area=w.dgk, since=timezone.localdate()),
     ),
     "cover with a dissolved org": (
         _dissolve_xincun,
-        lambda w, by: services.coverage_add(by=by, org=w.xincun_branch, area=w.dgk, since=TODAY),
+        lambda w, by: services.coverage_add(
+            by=by, org=w.xincun_branch, area=w.dgk, since=timezone.localdate()
+        ),
     ),
     "end coverage before it began": (
         _nothing,
@@ -541,9 +565,13 @@ REFUSALS = {
     ),
     "establish a branch under a party group": (
         lambda w: services.org_establish(
-            by=None, spec=_spec(w, code="grp", kind="group", place=w.dgk, parent=w.dgk_branch), on=TODAY
+            by=None,
+            spec=_spec(w, code="grp", kind="group", place=w.dgk, parent=w.dgk_branch),
+            on=timezone.localdate(),
         ),
-        lambda w, by, group: services.org_establish(by=by, spec=_spec(w, parent=group), on=TODAY),
+        lambda w, by, group: services.org_establish(
+            by=by, spec=_spec(w, parent=group), on=timezone.localdate()
+        ),
     ),
 }
 

@@ -20,8 +20,6 @@ from gongzhi.party.services import org_rename
 from gongzhi.territory.models import Place, ServicePoint
 from tests.factories import make_org, make_place, make_point
 
-TODAY = timezone.localdate().isoformat()
-
 
 def _ids(world) -> dict[str, int]:
     """The values the URL templates below are filled with."""
@@ -105,18 +103,22 @@ CHANGES = [
     ("get", "/places/jzy/move/", None),
     ("post", "/places/jzy/move/", {"new_parent": "{xjt}"}),
     ("get", "/places/dgk/close/", None),
-    ("post", "/places/dgk/close/", {"on": TODAY}),
+    ("post", "/places/dgk/close/", {"on": timezone.localdate().isoformat()}),
     ("get", "/places/wuhe/new-service-point/", None),
     ("post", "/places/wuhe/new-service-point/", {"code": "wuhe-2", "name": "五和第二站", "kind": "station"}),
     ("get", "/service-points/wuhe-centre/edit/", None),
     ("post", "/service-points/wuhe-centre/edit/", {"name": "五和中心", "kind": "community_centre"}),
     ("get", "/service-points/wuhe-centre/areas/", None),
     ("post", "/service-points/wuhe-centre/areas/", {"areas": ["{dgk}"]}),
-    ("post", "/service-points/wuhe-centre/close/", {"on": TODAY}),
+    ("post", "/service-points/wuhe-centre/close/", {"on": timezone.localdate().isoformat()}),
     ("get", "/party/orgs/{dgk_branch}/rename/", None),
-    ("post", "/party/orgs/{dgk_branch}/rename/", {"name": "大光勘党支部", "on": TODAY, "note": ""}),
+    (
+        "post",
+        "/party/orgs/{dgk_branch}/rename/",
+        {"name": "大光勘党支部", "on": timezone.localdate().isoformat(), "note": ""},
+    ),
     ("get", "/party/orgs/{dgk_branch}/dissolve/", None),
-    ("post", "/party/orgs/{dgk_branch}/dissolve/", {"on": TODAY, "note": "撤销"}),
+    ("post", "/party/orgs/{dgk_branch}/dissolve/", {"on": timezone.localdate().isoformat(), "note": "撤销"}),
     ("post", "/party/coverage/{dgk_cov}/end/", {}),
     ("get", "/party/orgs/new/", None),
     (
@@ -129,12 +131,16 @@ CHANGES = [
             "place": "dgk",
             "parent": "{wuhe_committee}",
             "areas": "dgk",
-            "on": TODAY,
+            "on": timezone.localdate().isoformat(),
             "note": "",
         },
     ),
     ("get", "/party/coverage/new/?area=dgk", None),
-    ("post", "/party/coverage/new/", {"area": "dgk", "org": "{wuhe_committee}", "since": TODAY}),
+    (
+        "post",
+        "/party/coverage/new/",
+        {"area": "dgk", "org": "{wuhe_committee}", "since": timezone.localdate().isoformat()},
+    ),
 ]
 
 
@@ -254,8 +260,10 @@ def test_subdistrict_admin_may_make_every_change(client_for, admin_user, world, 
 def test_auditor_change_posts_leave_records_untouched(client_for, auditor, world):
     client = client_for(auditor)
     client.post("/places/wuhe/edit/", {"name": "改掉", "address": "", "note": ""})
-    client.post(f"/party/orgs/{world.dgk_branch.pk}/dissolve/", {"on": TODAY, "note": "x"})
-    client.post("/service-points/wuhe-centre/close/", {"on": TODAY})
+    client.post(
+        f"/party/orgs/{world.dgk_branch.pk}/dissolve/", {"on": timezone.localdate().isoformat(), "note": "x"}
+    )
+    client.post("/service-points/wuhe-centre/close/", {"on": timezone.localdate().isoformat()})
     assert Place.objects.get(code="wuhe").name == "五和社区"
     assert PartyOrg.objects.get(pk=world.dgk_branch.pk).dissolved_on is None
     assert ServicePoint.objects.get(code="wuhe-centre").closed_on is None
@@ -272,7 +280,8 @@ def test_secretary_can_change_their_own_area(client_for, secretary, world):
     assert response.status_code == 302
     assert Place.objects.get(code="dgk").name == "大光勘"
     response = client.post(
-        f"/party/orgs/{world.dgk_branch.pk}/rename/", {"name": "大光勘党支部", "on": TODAY}
+        f"/party/orgs/{world.dgk_branch.pk}/rename/",
+        {"name": "大光勘党支部", "on": timezone.localdate().isoformat()},
     )
     assert response.status_code == 302
     assert PartyOrg.objects.get(pk=world.dgk_branch.pk).name == "大光勘党支部"
@@ -285,7 +294,11 @@ def test_secretary_can_change_their_own_area(client_for, secretary, world):
         ("get", "/places/jzy/edit/", None),
         ("post", "/places/jzy/edit/", {"name": "改掉", "address": "", "note": ""}),
         ("get", "/party/orgs/{estate_branch}/rename/", None),
-        ("post", "/party/orgs/{estate_branch}/rename/", {"name": "改掉", "on": TODAY}),
+        (
+            "post",
+            "/party/orgs/{estate_branch}/rename/",
+            {"name": "改掉", "on": timezone.localdate().isoformat()},
+        ),
         ("post", "/party/coverage/{estate_cov}/end/", {}),
         ("get", "/places/wuhe/edit/", None),
     ],

@@ -18,8 +18,6 @@ from gongzhi.territory import services
 from gongzhi.territory.models import Place, ServiceArea, ServicePoint
 from tests.factories import make_place, make_point
 
-TODAY = timezone.localdate()
-
 
 def _coverage(client, code: str) -> dict:
     response = client.get(f"/api/v1/places/{code}/coverage")
@@ -126,7 +124,7 @@ def test_the_service_refuses_a_duplicate_code(admin_user, world):
 
 
 def test_places_cannot_be_added_under_a_closed_place(admin_user, world):
-    services.place_close(by=admin_user, place=world.dgk, on=TODAY)
+    services.place_close(by=admin_user, place=world.dgk, on=timezone.localdate())
     with pytest.raises(ValidationError):
         services.place_create(by=admin_user, code="b1", name="1栋", kind="building", parent=world.dgk)
     assert not Place.objects.filter(code="b1").exists()
@@ -229,7 +227,7 @@ def test_a_place_cannot_be_moved_under_its_own_descendant(admin_user, world, est
 
 def test_closing_refuses_a_place_with_open_children(client_for, wuhe_staff, world):
     events = AuditEvent.objects.count()
-    response = client_for(wuhe_staff).post("/places/wuhe/close/", {"on": TODAY.isoformat()})
+    response = client_for(wuhe_staff).post("/places/wuhe/close/", {"on": timezone.localdate().isoformat()})
     assert response.status_code == 400
     messages = _form_messages(response)
     assert messages
@@ -240,17 +238,17 @@ def test_closing_refuses_a_place_with_open_children(client_for, wuhe_staff, worl
 
 def test_closing_a_leaf_removes_it_from_coverage(client_for, wuhe_staff, world):
     client = client_for(wuhe_staff)
-    response = client.post("/places/dgk/close/", {"on": TODAY.isoformat()})
+    response = client.post("/places/dgk/close/", {"on": timezone.localdate().isoformat()})
     assert response.status_code == 302
-    assert Place.objects.get(code="dgk").closed_on == TODAY
+    assert Place.objects.get(code="dgk").closed_on == timezone.localdate()
     assert _coverage(client, "wuhe")["areas"] == 2
     assert AuditEvent.objects.get(action="close", target_type="territory.place").actor == wuhe_staff
 
 
 def test_closing_twice_is_refused(admin_user, world):
-    services.place_close(by=admin_user, place=world.dgk, on=TODAY)
+    services.place_close(by=admin_user, place=world.dgk, on=timezone.localdate())
     with pytest.raises(ValidationError):
-        services.place_close(by=admin_user, place=world.dgk, on=TODAY)
+        services.place_close(by=admin_user, place=world.dgk, on=timezone.localdate())
 
 
 # --- searching ---------------------------------------------------------------------------------------
@@ -364,9 +362,9 @@ def test_a_point_cannot_serve_a_place_that_is_not_residential(admin_user, world)
 
 def test_closing_a_point_makes_its_areas_unserved(client_for, wuhe_staff, world):
     client = client_for(wuhe_staff)
-    response = client.post("/service-points/wuhe-centre/close/", {"on": TODAY.isoformat()})
+    response = client.post("/service-points/wuhe-centre/close/", {"on": timezone.localdate().isoformat()})
     assert response.status_code == 302
-    assert ServicePoint.objects.get(code="wuhe-centre").closed_on == TODAY
+    assert ServicePoint.objects.get(code="wuhe-centre").closed_on == timezone.localdate()
     page = client.get("/places/wuhe/coverage/")
     report = page.context["report"]
     assert report.total.served == 0

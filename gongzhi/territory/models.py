@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -177,7 +175,7 @@ class ServiceArea(models.Model):
     area = models.OneToOneField(
         Place, verbose_name=_("area"), on_delete=models.CASCADE, related_name="served_by"
     )
-    since = models.DateField(_("since"), default=datetime.date.today)
+    since = models.DateField(_("since"), default=timezone.localdate)
 
     class Meta:
         verbose_name = _("served area")
