@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.forms import add_service_errors
@@ -128,7 +128,7 @@ def _deadlines(demand: Demand, now: datetime.datetime) -> list[dict[str, Any]]:
     rows = [
         (_("Dispatch"), demand.dispatch_due, demand.dispatched_at),
         (_("First contact"), demand.contact_due, demand.contacted_at),
-        (_("Resolution"), demand.resolve_due, demand.resolved_at),
+        (pgettext("deadline of a demand", "Resolution"), demand.resolve_due, demand.resolved_at),
         (
             _("At this level (%(level)s)") % {"level": demand.get_level_display()},
             demand.level_due,
