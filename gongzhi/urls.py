@@ -25,6 +25,7 @@ urlpatterns = [
     path("demands/", include("gongzhi.demands.urls")),
     path("calendar/", include("gongzhi.workdays.urls")),
     path("collective/", include("gongzhi.collective.urls")),
+    path("deliberation/", include("gongzhi.deliberation.urls")),
     path("m/", include("gongzhi.portal.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("gongzhi.demands.open311.urls")),

@@ -52,6 +52,7 @@ NAV: tuple[Item | Group, ...] = (
     ),
     Item(_("Organisational life"), "orglife:index", "bi-calendar-check"),
     Item(_("Resident demands"), "demands:worklist", "bi-chat-square-text"),
+    Item(_("Consultation and deliberation"), "deliberation:committee_list", "bi-chat-left-dots"),
     Item(_("Collective economy"), "collective:company_list", "bi-building"),
     Group(
         _("System settings"),

@@ -23,6 +23,10 @@ def load_all(log) -> None:
         from gongzhi.demands.demo import load_demands
 
         load_demands(log=log)
+    if apps.is_installed("gongzhi.deliberation"):
+        from gongzhi.deliberation.demo import load_deliberation
+
+        load_deliberation(log=log)
 
 
 class Command(BaseCommand):

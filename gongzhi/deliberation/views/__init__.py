@@ -1,0 +1,1 @@
+"""Pages of consultation committees and joint meetings: staff pages, a member's page, the residents' page."""
