@@ -25,7 +25,8 @@ api = NinjaAPI(
     title="Gongzhi API",
     version="1",
     description="共治 Gongzhi: places, party organisations and coverage.",
-    auth=[django_auth, BearerToken()],
+    # The token first: a bearer request carries no CSRF cookie, and the session check would refuse it.
+    auth=[BearerToken(), django_auth],
     urls_namespace="api",
 )
 

@@ -95,6 +95,21 @@ def test_staff_submit_a_demand_and_get_201_with_it(client_for, wuhe_staff, noise
     assert (event.kind, event.actor) == ("submitted", wuhe_staff)
 
 
+def test_a_machine_client_submits_with_only_a_bearer_token(wuhe_staff, noise):
+    """No session and no CSRF cookie: the token alone must do (the session check must not refuse it)."""
+    from django.test import Client
+
+    from gongzhi.accounts.services import api_token_create
+
+    _token, raw = api_token_create(user=wuhe_staff, name="hotline", by=None)
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        URL, data=json.dumps(_valid()), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+    assert response.status_code == 201, response.content
+    assert Demand.objects.get().channel == "api"
+
+
 def test_a_grid_worker_reports_where_they_can_see_but_not_elsewhere(client_for, grid_worker, noise):
     client = client_for(grid_worker)
     assert _post(client, _valid()).status_code == 201
