@@ -22,6 +22,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
 
@@ -153,3 +154,20 @@ def mask_phone(value: str) -> str:
     if not value:
         return ""
     return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
+
+
+def person_search_q(query: str) -> Q | None:
+    """Find people by name or pinyin initials; a full ID number or phone matches exactly by blind index.
+
+    For models with `name`, `pinyin`, `id_index` and `phone_index` (members, recruits). None: no filter.
+    """
+    query = query.strip()
+    if not query:
+        return None
+    q = Q(name__icontains=query) | Q(pinyin__contains=query.lower())
+    digits = normalise(query)
+    if len(digits) == 18:
+        q |= Q(id_index=blind_index(digits, purpose="id_number"))
+    elif digits.isdigit() and len(digits) >= 7:
+        q |= Q(phone_index=blind_index(digits, purpose="phone"))
+    return q

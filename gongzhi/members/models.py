@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gongzhi.core.pii import EncryptedTextField, mask_id_number, mask_phone
+from gongzhi.core.pii import EncryptedTextField, mask_id_number, mask_phone, person_search_q
 from gongzhi.party.models import PartyOrg
 from gongzhi.territory.models import Place
 
@@ -37,18 +37,8 @@ class MemberQuerySet(models.QuerySet):
 
     def search(self, query: str) -> MemberQuerySet:
         """By name or pinyin initials; an ID number or phone is matched exactly through the blind index."""
-        from gongzhi.core.pii import blind_index, normalise
-
-        query = query.strip()
-        if not query:
-            return self
-        q = Q(name__icontains=query) | Q(pinyin__contains=query.lower())
-        digits = normalise(query)
-        if len(digits) == 18:
-            q |= Q(id_index=blind_index(digits, purpose="id_number"))
-        elif digits.isdigit() and len(digits) >= 7:
-            q |= Q(phone_index=blind_index(digits, purpose="phone"))
-        return self.filter(q)
+        q = person_search_q(query)
+        return self if q is None else self.filter(q)
 
 
 class Member(models.Model):

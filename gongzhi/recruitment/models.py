@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.pii import EncryptedTextField, mask_id_number, mask_phone
+from gongzhi.core.pii import EncryptedTextField, mask_id_number, mask_phone, person_search_q
 from gongzhi.members.models import Education, Gender, Member
 from gongzhi.party.models import PartyOrg
 
@@ -38,18 +37,8 @@ NEXT_DUE_LABELS = {
 class RecruitQuerySet(models.QuerySet):
     def search(self, query: str) -> RecruitQuerySet:
         """By name or pinyin initials; an ID number or phone is matched exactly through the blind index."""
-        from gongzhi.core.pii import blind_index, normalise
-
-        query = query.strip()
-        if not query:
-            return self
-        q = Q(name__icontains=query) | Q(pinyin__contains=query.lower())
-        digits = normalise(query)
-        if len(digits) == 18:
-            q |= Q(id_index=blind_index(digits, purpose="id_number"))
-        elif digits.isdigit() and len(digits) >= 7:
-            q |= Q(phone_index=blind_index(digits, purpose="phone"))
-        return self.filter(q)
+        q = person_search_q(query)
+        return self if q is None else self.filter(q)
 
     def overdue(self, today) -> RecruitQuerySet:
         return self.filter(next_due__lt=today)
