@@ -273,7 +273,7 @@ def _place_for(user, code: str) -> Place:
 
 # Declared before anything under /deliberation/ that could take a parameter.
 @router.get("/deliberation/stats", response=StatsOut)
-def get_stats(request, place: str = ""):
+def get_deliberation_stats(request, place: str = ""):
     """Committees, meetings, resolutions, actions and demands resolved by resolutions, at or below a place."""
     if not place:
         raise ValidationError({"place": [_("This field is required.")]})
