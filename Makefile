@@ -55,7 +55,9 @@ test: install-test test-deps lint migrations-check
 	@if [ -n "$$DATABASE_URL" ]; then echo "== PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest; fi
 
 bench: install-test
-	@echo "no benchmarks yet: the first arrives with resident demands (see docs/decisions)."
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing Debian's wrk"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { echo "Starting PostgreSQL…"; pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start; for _ in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Refresh the Simplified Chinese catalogue after changing UI strings, then translate the new entries.
 messages: install-test

@@ -1,0 +1,480 @@
+"""Floor views: the same work as the measured endpoints, done as barely as Django allows.
+
+Each view reads or writes the project's own tables with hand-written SQL through Django's connection (its
+%s placeholders run on PostgreSQL and on SQLite), returns JSON, and uses no ORM query and no template.
+They are served by the same gunicorn, behind the same middleware, in the same run as the real endpoints:
+the ratio real / floor is what the app's own layers (ORM, selectors, services, templates, django-ninja)
+cost on top of the database work itself.
+
+What each one does, so that the comparison is honest:
+- POST /floor/demands: bearer token (or session) → user; place by code, within the user's view scope;
+  category by code; the area, station and branch the routing would pick; the deadlines of
+  `deadlines_for`; then, in one transaction, the demand row, its number, its `submitted` event and the
+  roll-up cell (an upsert). No audit row, no notification, no answers check: those are the app's extra.
+- GET /floor/worklist: the user's `change` scope from their assignments; the open demands in it, most
+  urgent first (level_due, id), 50 rows with the names the worklist table shows; one GROUP BY for the
+  counts by state and overdue (the page's pills, and the total its pager needs).
+- GET /floor/demands/<id>: the demand with the names of its category, place, area, station, branch and
+  handler, checked against the user's view scope, and its timeline.
+- GET /floor/stats?place=<code>[&since=&until=]: the place within the user's view scope, then the sums of
+  the roll-up (demands_demandtally) under its path prefix, and the total per category.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from gongzhi.accounts.models import ApiToken, Assignment, User, token_digest
+from gongzhi.core.roles import ROLE_ACTIONS, Action
+from gongzhi.demands.deadlines import CONTACT_WITHIN, DISPATCH_WITHIN
+from gongzhi.demands.models import (
+    OPEN_STATES,
+    Category,
+    Channel,
+    Demand,
+    DemandEvent,
+    DemandTally,
+    EventKind,
+    Level,
+    Status,
+)
+from gongzhi.demands.tallies import COUNTERS
+from gongzhi.party.models import OrgCoverage, OrgKind, PartyOrg
+from gongzhi.territory.models import RESIDENTIAL_KINDS, Place, ServiceArea, ServicePoint
+from gongzhi.workdays.calendar import working_deadline
+
+PAGE = settings.PAGE_SIZE
+T = {
+    "demand": Demand._meta.db_table,
+    "event": DemandEvent._meta.db_table,
+    "tally": DemandTally._meta.db_table,
+    "category": Category._meta.db_table,
+    "place": Place._meta.db_table,
+    "point": ServicePoint._meta.db_table,
+    "served": ServiceArea._meta.db_table,
+    "coverage": OrgCoverage._meta.db_table,
+    "org": PartyOrg._meta.db_table,
+    "user": User._meta.db_table,
+    "assignment": Assignment._meta.db_table,
+    "token": ApiToken._meta.db_table,
+}
+OPEN = tuple(str(s) for s in OPEN_STATES)
+OPEN_IN = ", ".join(["%s"] * len(OPEN))
+RESIDENTIAL = tuple(str(k) for k in RESIDENTIAL_KINDS)
+# Columns a new demand sets; any other column of Demand takes its model default.
+_SET = (
+    "channel", "category_id", "place_id", "area_id", "place_path", "description", "address", "lat", "long",
+    "attributes", "contact_name", "contact_phone", "submitted_by_id", "submitted_ip", "created_at",
+    "updated_at", "status", "level", "closed_level", "station_id", "branch_id", "handler_id",
+    "dispatch_due", "contact_due", "resolve_due", "level_due", "extension_days", "reopen_count", "reply",
+    "rating", "rating_comment", "agenda_ref",
+)  # fmt: skip
+_OTHER = [
+    f
+    for f in Demand._meta.concrete_fields
+    if f.attname not in _SET and not f.primary_key and f.attname not in ("number",) and f.has_default()
+]
+
+
+def _rows(sql: str, params: list[Any] | tuple = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _one(sql: str, params: list[Any] | tuple = ()) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _error(status: int, detail: Any) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status)
+
+
+# --- who asks, and where they may look -----------------------------------------------------------------
+
+
+def _caller(request: HttpRequest) -> tuple[int, bool] | None:
+    """(user id, is superuser) from `Authorization: Bearer`, else from the session; None: nobody."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if header.startswith("Bearer "):
+        row = _one(
+            f"SELECT u.id, u.is_superuser, u.is_demo FROM {T['token']} t JOIN {T['user']} u ON u.id = t.user_id"
+            " WHERE t.digest = %s AND t.revoked_at IS NULL AND u.is_active = %s",
+            [token_digest(header[7:].strip()), True],
+        )
+        if row is None or (row[2] and not settings.DEMO_MODE):
+            return None
+        return row[0], bool(row[1])
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    return user.pk, user.is_superuser
+
+
+def _paths(user_id: int, superuser: bool, action: str) -> list[str] | None:
+    """Path prefixes where the user may take `action` (None: everywhere), as scoping.place_paths."""
+    if superuser:
+        return None
+    held = _rows(
+        f"SELECT a.role, p.path FROM {T['assignment']} a JOIN {T['place']} p ON p.id = a.place_id"
+        " WHERE a.user_id = %s AND a.active = %s",
+        [user_id, True],
+    )
+    kept: list[str] = []
+    for place_path in sorted({p for role, p in held if action in ROLE_ACTIONS.get(role, ())}):
+        if not any(place_path.startswith(k) for k in kept):
+            kept.append(place_path)
+    return kept
+
+
+def _scope(paths: list[str] | None, column: str) -> tuple[str, list[str]]:
+    """An SQL condition keeping rows whose `column` lies under one of `paths`."""
+    if paths is None:
+        return "1 = 1", []
+    if not paths:
+        return "1 = 0", []
+    return "(" + " OR ".join([f"{column} LIKE %s"] * len(paths)) + ")", [f"{p}%" for p in paths]
+
+
+def _within(paths: list[str] | None, place_path: str) -> bool:
+    return paths is None or any(place_path.startswith(p) for p in paths)
+
+
+def _moment(value: Any) -> Any:
+    """A datetime read by a raw cursor, aware (SQLite's converters give naive UTC)."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if isinstance(value, datetime.datetime) and timezone.is_naive(value):
+        return value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return _moment(value).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _at(value: datetime.datetime) -> Any:
+    """A datetime parameter as the backend stores it (aware on PostgreSQL, naive UTC text on SQLite)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _on(value: datetime.date) -> Any:
+    return connection.ops.adapt_datefield_value(value)
+
+
+# --- the views -----------------------------------------------------------------------------------------
+
+
+@csrf_exempt
+def submit(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        return _error(405, "POST only")
+    caller = _caller(request)
+    if caller is None:
+        return _error(401, "Unauthorized")
+    try:
+        body = json.loads(request.body or b"")
+        place_code, category_code = body["place"].strip().lower(), body["category"].strip().lower()
+        description = str(body.get("description", "")).strip()
+        attributes = body.get("attributes") or {}
+    except (ValueError, KeyError, AttributeError, TypeError):
+        return _error(400, {"__all__": ["Send a JSON object with place, category and description."]})
+    now = timezone.now()
+    today = timezone.localdate(now, timezone.get_default_timezone())
+    place = _one(f"SELECT id, path, kind, closed_on FROM {T['place']} WHERE code = %s", [place_code])
+    category = _one(
+        f"SELECT id, limit_days, urgency, active FROM {T['category']} WHERE code = %s", [category_code]
+    )
+    errors = {}
+    if place is None or not _within(_paths(*caller, Action.VIEW), place[1]):
+        errors["place"] = ["No place with this code that you can see."]
+    elif place[3] is not None and place[3] <= today:
+        errors["place"] = ["This place is closed."]
+    if category is None or not category[3]:
+        errors["category"] = ["No category with this code."]
+    if not description:
+        errors["description"] = ["Describe the problem."]
+    if errors:
+        return _error(400, errors)
+    place_id, place_path, kind, _closed = place
+    category_id, limit_days, urgency, _active = category
+    # Routing: the residential area (the place or its nearest residential ancestor), its station, its branch.
+    if kind in RESIDENTIAL:
+        area_id = place_id
+    else:
+        ancestors = [int(pk) for pk in place_path.strip("/").split("/")[:-1]]
+        area = (
+            _one(
+                f"SELECT id FROM {T['place']} WHERE id IN ({', '.join(['%s'] * len(ancestors))})"
+                f" AND kind IN ({', '.join(['%s'] * len(RESIDENTIAL))}) ORDER BY depth DESC",
+                [*ancestors, *RESIDENTIAL],
+            )
+            if ancestors
+            else None
+        )
+        area_id = area[0] if area else None
+    station_id = branch_id = None
+    if area_id is not None:
+        station = _one(
+            f"SELECT s.point_id FROM {T['served']} s JOIN {T['point']} p ON p.id = s.point_id"
+            " WHERE s.area_id = %s AND p.closed_on IS NULL",
+            [area_id],
+        )
+        station_id = station[0] if station else None
+        orgs = _rows(
+            f"SELECT o.id, o.kind FROM {T['coverage']} c JOIN {T['org']} o ON o.id = c.org_id"
+            " WHERE c.area_id = %s AND c.since <= %s AND (c.until IS NULL OR c.until > %s)"
+            " AND (o.dissolved_on IS NULL OR o.dissolved_on > %s) ORDER BY c.since",
+            [area_id, _on(today), _on(today), _on(today)],
+        )
+        branch_id = next((o for o, k in orgs if k == OrgKind.BRANCH), orgs[0][0] if orgs else None)
+    resolve_due = working_deadline(now, limit_days)
+    values = {
+        "channel": Channel.API.value,
+        "category_id": category_id,
+        "place_id": place_id,
+        "area_id": area_id,
+        "place_path": place_path,
+        "description": description,
+        "address": "",
+        "lat": None,
+        "long": None,
+        # The field's own adapter (Jsonb on PostgreSQL, text on SQLite): no query, just the value.
+        "attributes": Demand._meta.get_field("attributes").get_db_prep_save(attributes, connection),
+        "contact_name": "",
+        "contact_phone": "",
+        "submitted_by_id": None,
+        "submitted_ip": request.META.get("REMOTE_ADDR"),
+        "created_at": _at(now),
+        "updated_at": _at(now),
+        "status": Status.SUBMITTED.value,
+        "level": Level.STATION.value,
+        "closed_level": "",
+        "station_id": station_id,
+        "branch_id": branch_id,
+        "handler_id": None,
+        "dispatch_due": _at(now + DISPATCH_WITHIN[urgency]),
+        "contact_due": _at(now + CONTACT_WITHIN),
+        "resolve_due": _at(resolve_due),
+        "level_due": _at(resolve_due),
+        "extension_days": 0,
+        "reopen_count": 0,
+        "reply": "",
+        "rating": "",
+        "rating_comment": "",
+        "agenda_ref": "",
+        **{f.attname: f.get_db_prep_save(f.get_default(), connection) for f in _OTHER},
+    }
+    columns = ", ".join(values)
+    marks = ", ".join(["%s"] * len(values))
+    cell_area = area_id or place_id
+    cell_path = (
+        place_path
+        if cell_area == place_id
+        else _one(f"SELECT path FROM {T['place']} WHERE id = %s", [cell_area])[0]
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {T['demand']} ({columns}) VALUES ({marks}) RETURNING id", list(values.values())
+        )
+        demand_id = cursor.fetchone()[0]
+        number = f"SQ{timezone.localtime(now):%Y%m%d}{demand_id:06d}"
+        cursor.execute(f"UPDATE {T['demand']} SET number = %s WHERE id = %s", [number, demand_id])
+        cursor.execute(
+            f"INSERT INTO {T['event']} (demand_id, at, actor_id, kind, status, level, note)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            [
+                demand_id,
+                _at(now),
+                None,
+                EventKind.SUBMITTED.value,
+                Status.SUBMITTED.value,
+                Level.STATION.value,
+                "",
+            ],
+        )
+        zeros = ", ".join(["0"] * (len(COUNTERS) - 1))
+        cursor.execute(
+            f"INSERT INTO {T['tally']} (area_id, area_path, day, category_id, {', '.join(COUNTERS)})"
+            f" VALUES (%s, %s, %s, %s, 1, {zeros})"
+            f" ON CONFLICT (area_id, day, category_id) DO UPDATE SET total = {T['tally']}.total + 1",
+            [cell_area, cell_path, _on(today), category_id],
+        )
+    return JsonResponse(
+        {
+            "id": demand_id,
+            "number": number,
+            "status": Status.SUBMITTED.value,
+            "level": Level.STATION.value,
+            "category": category_code,
+            "place": place_code,
+            "created_at": now.isoformat(),
+            "resolve_due": resolve_due.isoformat(),
+        },
+        status=201,
+    )
+
+
+def worklist(request: HttpRequest) -> JsonResponse:
+    caller = _caller(request)
+    if caller is None:
+        return _error(401, "Unauthorized")
+    where, params = _scope(_paths(*caller, Action.CHANGE), "d.place_path")
+    now = timezone.now()
+    counts = _rows(
+        f"SELECT d.status, COUNT(*), SUM(CASE WHEN d.level_due < %s THEN 1 ELSE 0 END) FROM {T['demand']} d"
+        f" WHERE d.status IN ({OPEN_IN}) AND {where} GROUP BY d.status",
+        [_at(now), *OPEN, *params],
+    )
+    rows = _rows(
+        "SELECT d.id, d.number, d.status, d.level, d.created_at, d.level_due, c.name, p.name,"
+        " h.display_name, h.username"
+        f" FROM {T['demand']} d JOIN {T['category']} c ON c.id = d.category_id"
+        f" JOIN {T['place']} p ON p.id = d.place_id LEFT JOIN {T['user']} h ON h.id = d.handler_id"
+        f" WHERE d.status IN ({OPEN_IN}) AND {where} ORDER BY d.level_due, d.id LIMIT {PAGE}",
+        [*OPEN, *params],
+    )
+    items = [
+        {
+            "id": r[0],
+            "number": r[1],
+            "status": r[2],
+            "level": r[3],
+            "created_at": _iso(r[4]),
+            "level_due": _iso(r[5]),
+            "overdue": _moment(r[5]) < now,
+            "category": r[6],
+            "place": r[7],
+            "handler": r[8] or r[9],
+        }
+        for r in rows
+    ]
+    return JsonResponse(
+        {
+            "count": sum(n for _s, n, _o in counts),
+            "by_status": {s: n for s, n, _o in counts},
+            "overdue": sum(o or 0 for _s, _n, o in counts),
+            "items": items,
+        }
+    )
+
+
+DETAIL_COLUMNS = (
+    "id", "number", "channel", "status", "level", "description", "address", "contact_name", "created_at",
+    "updated_at", "dispatch_due", "contact_due", "resolve_due", "level_due", "dispatched_at", "contacted_at",
+    "resolved_at", "closed_at", "reply", "rating", "place_path", "submitted_by_id",
+)  # fmt: skip
+
+
+def detail(request: HttpRequest, pk: int) -> JsonResponse:
+    caller = _caller(request)
+    if caller is None:
+        return _error(401, "Unauthorized")
+    row = _one(
+        f"SELECT {', '.join('d.' + c for c in DETAIL_COLUMNS)}, c.name, p.name, a.name, s.name, b.name,"
+        " h.display_name"
+        f" FROM {T['demand']} d JOIN {T['category']} c ON c.id = d.category_id"
+        f" JOIN {T['place']} p ON p.id = d.place_id LEFT JOIN {T['place']} a ON a.id = d.area_id"
+        f" LEFT JOIN {T['point']} s ON s.id = d.station_id LEFT JOIN {T['org']} b ON b.id = d.branch_id"
+        f" LEFT JOIN {T['user']} h ON h.id = d.handler_id WHERE d.id = %s",
+        [pk],
+    )
+    if row is None:
+        return _error(404, "not found")
+    demand = dict(zip(DETAIL_COLUMNS, row, strict=False))
+    if demand["submitted_by_id"] != caller[0] and not _within(
+        _paths(*caller, Action.VIEW), demand["place_path"]
+    ):
+        return _error(404, "not found")
+    names = row[len(DETAIL_COLUMNS) :]
+    events = _rows(
+        f"SELECT e.at, e.kind, e.status, e.level, e.note, u.display_name FROM {T['event']} e"
+        f" LEFT JOIN {T['user']} u ON u.id = e.actor_id WHERE e.demand_id = %s ORDER BY e.at, e.id",
+        [pk],
+    )
+    return JsonResponse(
+        {
+            **{k: _iso(v) for k, v in demand.items()},
+            **dict(zip(("category", "place", "area", "station", "branch", "handler"), names, strict=True)),
+            "events": [
+                dict(
+                    zip(("at", "kind", "status", "level", "note", "actor"), (_iso(e[0]), *e[1:]), strict=True)
+                )
+                for e in events
+            ],
+        }
+    )
+
+
+def _day(value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    return datetime.date.fromisoformat(value)
+
+
+def stats(request: HttpRequest) -> JsonResponse:
+    caller = _caller(request)
+    if caller is None:
+        return _error(401, "Unauthorized")
+    code = request.GET.get("place", "")
+    place = _one(f"SELECT path FROM {T['place']} WHERE code = %s", [code]) if code else None
+    if place is None or not _within(_paths(*caller, Action.VIEW), place[0]):
+        return _error(404, "not found")
+    try:
+        since, until = _day(request.GET.get("since")), _day(request.GET.get("until"))
+    except ValueError:
+        return _error(400, {"since": ["Give a date as YYYY-MM-DD."]})
+    where, params = "t.area_path LIKE %s", [f"{place[0]}%"]
+    if since:
+        where, params = f"{where} AND t.day >= %s", [*params, _on(since)]
+    if until:
+        where, params = f"{where} AND t.day <= %s", [*params, _on(until)]
+    sums = _one(
+        f"SELECT {', '.join(f'COALESCE(SUM(t.{k}), 0)' for k in COUNTERS)} FROM {T['tally']} t WHERE {where}",
+        params,
+    )
+    totals = dict(zip(COUNTERS, (int(v) for v in sums), strict=True))
+    by_category = _rows(
+        f"SELECT c.code, SUM(t.total) FROM {T['tally']} t JOIN {T['category']} c ON c.id = t.category_id"
+        f" WHERE {where} GROUP BY c.code HAVING SUM(t.total) > 0",
+        params,
+    )
+    return JsonResponse(
+        {
+            "total": totals["total"],
+            "resolved": totals["resolved"],
+            "resolved_locally": totals["resolved_locally"],
+            "on_time": totals["on_time"],
+            "satisfaction": {k: totals[k] for k in ("satisfied", "basic", "dissatisfied")},
+            "by_category": {c: int(n) for c, n in by_category},
+        }
+    )
+
+
+def ping(request: HttpRequest) -> JsonResponse:
+    """Answers at once: bench/run.py waits for it between runs, to know the server's queue is drained."""
+    return JsonResponse({"ok": True})
+
+
+urlpatterns = [
+    path("ping", ping, name="floor-ping"),
+    path("demands", submit, name="floor-submit"),
+    path("demands/<int:pk>", detail, name="floor-detail"),
+    path("worklist", worklist, name="floor-worklist"),
+    path("stats", stats, name="floor-stats"),
+]
