@@ -142,7 +142,7 @@ def test_impossible_counts_are_refused():
 
 
 class Cast:
-    pass
+    """The people and places of one committee test; the `cast` fixture sets the attributes."""
 
 
 @pytest.fixture
