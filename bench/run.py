@@ -178,16 +178,20 @@ class Server:
 # --- who else uses the machine ------------------------------------------------------------------------
 
 
-def _cpu_of(pid: int) -> float:
+def _cpu_of(pid: int, children: bool = False) -> float:
+    """CPU seconds of a process; with `children`, plus those of its children that have exited."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if children else 0)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _ours(server_pid: int) -> dict[int, float]:
-    """CPU seconds so far of the gunicorn master and workers and of every PostgreSQL process."""
+def _ours(server_pid: int) -> dict[int, tuple[float, bool]]:
+    """CPU seconds so far of the gunicorn master and workers and of every PostgreSQL process, with the
+    PostgreSQL processes that have exited (parallel query workers, closed connections: the postmaster's
+    children), which may include other users' connections to the same server."""
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -199,7 +203,8 @@ def _ours(server_pid: int) -> dict[int, float]:
         comm, ppid = head.split("(", 1)[1], int(tail.split()[1])
         pid = int(entry.name)
         if pid == server_pid or ppid == server_pid or comm.startswith("postgres"):
-            found[pid] = _cpu_of(pid)
+            postgres = comm.startswith("postgres")
+            found[pid] = (_cpu_of(pid, children=postgres), postgres)
     return found
 
 
@@ -225,7 +230,11 @@ class CpuWatch:
     def __exit__(self, *exc) -> None:
         elapsed = max(1e-6, time.monotonic() - self.t0)
         busy = _machine_busy() - self.busy0
-        ours = sum(cpu - self.ours0.get(pid, 0.0) for pid, cpu in _ours(self.server_pid).items())
+        now = _ours(self.server_pid)
+        ours = sum(cpu - self.ours0.get(pid, (0.0, False))[0] for pid, (cpu, _pg) in now.items())
+        # A PostgreSQL process that exited during the run is now in the postmaster's children's time,
+        # whole: take off what it had used before the run.
+        ours -= sum(cpu for pid, (cpu, pg) in self.ours0.items() if pg and pid not in now)
         times = os.times()
         load = times.children_user + times.children_system - self.children0
         self.result = {

@@ -92,3 +92,12 @@ def test_demo_accounts_need_demo_mode(demo_client, client, settings):
     settings.DEMO_MODE = False
     client.logout()
     assert not client.login(username="wuhe", password="gongzhi-demo")
+
+
+def test_the_demo_is_not_loaded_outside_demo_mode_without_force(db, settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEMO_MODE = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("load_demo")
+    assert not Place.objects.exists()

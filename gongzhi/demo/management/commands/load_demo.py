@@ -34,6 +34,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load even though the site is not in demo mode (GONGZHI_DEMO).",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Load inside a transaction, then roll it back."
         )
 
