@@ -97,9 +97,13 @@ def get_for_user(queryset: QuerySet[M], user: Any, *, action: str, path_of: Any,
         obj = queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
-    path = path_of(obj)
+    authorise_path(user, action, path_of(obj))
+    return obj
+
+
+def authorise_path(user: Any, action: str, path: str) -> None:
+    """404 when the place is outside the user's view scope, 403 when their role lacks `action` there."""
     if not can(user, "view", path):
         raise Http404
     if action != "view" and not can(user, action, path):
         raise PermissionDenied
-    return obj

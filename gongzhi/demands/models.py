@@ -220,6 +220,13 @@ class Demand(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["place_path"], name="demand_scope", opclasses=["varchar_pattern_ops"]),
+            # Worklists and similar-demand look-ups read only open demands: a small index for them.
+            models.Index(
+                fields=["place_path"],
+                name="demand_open_scope",
+                opclasses=["varchar_pattern_ops"],
+                condition=models.Q(status__in=OPEN_STATES),
+            ),
             models.Index(fields=["status", "level_due"], name="demand_status_due"),
             models.Index(fields=["area", "category", "status"], name="demand_area_category"),
         ]
