@@ -10,14 +10,15 @@ What each one does, so that the comparison is honest:
 - POST /floor/demands: bearer token (or session) → user; place by code, within the user's view scope;
   category by code; the area, station and branch the routing would pick; the deadlines of
   `deadlines_for`; then, in one transaction, the demand row, its number, its `submitted` event and the
-  roll-up cell (an upsert). No audit row, no notification, no answers check: those are the app's extra.
+  three roll-up cells (one upsert statement). No audit row, no notification, no answers check: those are the app's extra.
 - GET /floor/worklist: the user's `change` scope from their assignments; the open demands in it, most
   urgent first (level_due, id), 50 rows with the names the worklist table shows; one GROUP BY for the
   counts by state and overdue (the page's pills, and the total its pager needs).
 - GET /floor/demands/<id>: the demand with the names of its category, place, area, station, branch and
   handler, checked against the user's view scope, and its timeline.
-- GET /floor/stats?place=<code>[&since=&until=]: the place within the user's view scope, then the sums of
-  the roll-up (demands_demandtally) under its path prefix, and the total per category.
+- GET /floor/stats?place=<code>[&since=&until=]: the place within the user's view scope, then the roll-up
+  rows under its path prefix summed per category, one query per part of the window (whole years, whole
+  months, then days, from the yearly, monthly and daily roll-ups, as `tallies.split` cuts it).
 """
 
 from __future__ import annotations
@@ -42,12 +43,14 @@ from gongzhi.demands.models import (
     Channel,
     Demand,
     DemandEvent,
+    DemandMonthTally,
     DemandTally,
+    DemandYearTally,
     EventKind,
     Level,
     Status,
 )
-from gongzhi.demands.tallies import COUNTERS
+from gongzhi.demands.tallies import COUNTERS, split
 from gongzhi.party.models import OrgCoverage, OrgKind, PartyOrg
 from gongzhi.territory.models import RESIDENTIAL_KINDS, Place, ServiceArea, ServicePoint
 from gongzhi.workdays.calendar import working_deadline
@@ -57,6 +60,8 @@ T = {
     "demand": Demand._meta.db_table,
     "event": DemandEvent._meta.db_table,
     "tally": DemandTally._meta.db_table,
+    "month_tally": DemandMonthTally._meta.db_table,
+    "year_tally": DemandYearTally._meta.db_table,
     "category": Category._meta.db_table,
     "place": Place._meta.db_table,
     "point": ServicePoint._meta.db_table,
@@ -308,13 +313,23 @@ def submit(request: HttpRequest) -> JsonResponse:
                 "",
             ],
         )
+        # The three roll-up cells (day, month, year) in one statement, as the app writes them.
         zeros = ", ".join(["0"] * (len(COUNTERS) - 1))
-        cursor.execute(
-            f"INSERT INTO {T['tally']} (area_id, area_path, day, category_id, {', '.join(COUNTERS)})"
+        upserts = [
+            f"INSERT INTO {T[table]} (area_id, area_path, {period}, category_id, {', '.join(COUNTERS)})"
             f" VALUES (%s, %s, %s, %s, 1, {zeros})"
-            f" ON CONFLICT (area_id, day, category_id) DO UPDATE SET total = {T['tally']}.total + 1",
-            [cell_area, cell_path, _on(today), category_id],
-        )
+            f" ON CONFLICT (area_id, {period}, category_id) DO UPDATE SET total = {T[table]}.total + 1"
+            for table, period in (("tally", "day"), ("month_tally", "month"), ("year_tally", "year"))
+        ]
+        periods = [today, today.replace(day=1), today.replace(month=1, day=1)]
+        cells = [[cell_area, cell_path, _on(p), category_id] for p in periods]
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH d AS ({upserts[0]}), m AS ({upserts[1]}) {upserts[2]}", [v for c in cells for v in c]
+            )
+        else:
+            for sql, params in zip(upserts, cells, strict=True):
+                cursor.execute(sql, params)
     return JsonResponse(
         {
             "id": demand_id,
@@ -439,21 +454,25 @@ def stats(request: HttpRequest) -> JsonResponse:
         since, until = _day(request.GET.get("since")), _day(request.GET.get("until"))
     except ValueError:
         return _error(400, {"since": ["Give a date as YYYY-MM-DD."]})
-    where, params = "t.area_path LIKE %s", [f"{place[0]}%"]
-    if since:
-        where, params = f"{where} AND t.day >= %s", [*params, _on(since)]
-    if until:
-        where, params = f"{where} AND t.day <= %s", [*params, _on(until)]
-    sums = _one(
-        f"SELECT {', '.join(f'COALESCE(SUM(t.{k}), 0)' for k in COUNTERS)} FROM {T['tally']} t WHERE {where}",
-        params,
-    )
-    totals = dict(zip(COUNTERS, (int(v) for v in sums), strict=True))
-    by_category = _rows(
-        f"SELECT c.code, SUM(t.total) FROM {T['tally']} t JOIN {T['category']} c ON c.id = t.category_id"
-        f" WHERE {where} GROUP BY c.code HAVING SUM(t.total) > 0",
-        params,
-    )
+    # The same cells as the app reads: whole years, whole months, then days (`tallies.split`).
+    totals = dict.fromkeys(COUNTERS, 0)
+    by_category: dict[str, int] = {}
+    for grain, (low, high) in split(since, until):
+        table, period = grain.model._meta.db_table, grain.period
+        where, params = "t.area_path LIKE %s", [f"{place[0]}%"]
+        if low:
+            where, params = f"{where} AND t.{period} >= %s", [*params, _on(low)]
+        if high:
+            where, params = f"{where} AND t.{period} <= %s", [*params, _on(high)]
+        rows = _rows(
+            f"SELECT c.code, {', '.join(f'SUM(t.{k})' for k in COUNTERS)} FROM {table} t"
+            f" JOIN {T['category']} c ON c.id = t.category_id WHERE {where} GROUP BY c.code",
+            params,
+        )
+        for code, *values in rows:
+            for k, v in zip(COUNTERS, values, strict=True):
+                totals[k] += int(v)
+            by_category[code] = by_category.get(code, 0) + int(values[0])
     return JsonResponse(
         {
             "total": totals["total"],
@@ -461,7 +480,7 @@ def stats(request: HttpRequest) -> JsonResponse:
             "resolved_locally": totals["resolved_locally"],
             "on_time": totals["on_time"],
             "satisfaction": {k: totals[k] for k in ("satisfied", "basic", "dissatisfied")},
-            "by_category": {c: int(n) for c, n in by_category},
+            "by_category": {c: n for c, n in by_category.items() if n > 0},
         }
     )
 

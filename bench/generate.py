@@ -239,13 +239,22 @@ def write_meta(values: dict[str, Any]) -> None:
 
 
 def _tables() -> dict[str, str]:
-    from gongzhi.demands.models import Demand, DemandEvent, DemandPhoto, DemandTally
+    from gongzhi.demands.models import (
+        Demand,
+        DemandEvent,
+        DemandMonthTally,
+        DemandPhoto,
+        DemandTally,
+        DemandYearTally,
+    )
 
     return {
         "demand": Demand._meta.db_table,
         "event": DemandEvent._meta.db_table,
         "photo": DemandPhoto._meta.db_table,
         "tally": DemandTally._meta.db_table,
+        "month_tally": DemandMonthTally._meta.db_table,
+        "year_tally": DemandYearTally._meta.db_table,
     }
 
 
@@ -261,7 +270,9 @@ def generate(count: int, *, years: float, seed: int, accounts: dict[str, Any]) -
     t = _tables()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"TRUNCATE {t['photo']}, {t['event']}, {t['tally']}, {t['demand']} RESTART IDENTITY CASCADE"
+            f"TRUNCATE {t['photo']}, {t['event']}, {t['tally']}, {t['month_tally']}, {t['year_tally']},"
+            f" {t['demand']}"
+            " RESTART IDENTITY CASCADE"
         )
     now = timezone.now()
     ctx = build_context(
@@ -340,7 +351,7 @@ def generate(count: int, *, years: float, seed: int, accounts: dict[str, Any]) -
     }
 
 
-def rebuild_tallies() -> tuple[dict[str, int], float]:
+def rebuild_tallies() -> tuple[dict[str, dict[str, int]], float]:
     """The project's own rebuild (gongzhi.demands.tallies.rebuild), timed."""
     from gongzhi.demands.tallies import rebuild
 
@@ -437,7 +448,7 @@ def figures() -> dict[str, int]:
     t = _tables()
     out = {}
     with connection.cursor() as cursor:
-        for name in ("demand", "event", "tally"):
+        for name in ("demand", "event", "tally", "month_tally", "year_tally"):
             cursor.execute(f"SELECT COUNT(*) FROM {t[name]}")
             out[f"{name}_rows"] = cursor.fetchone()[0]
         cursor.execute(
@@ -473,9 +484,10 @@ def prepare(
     if not force and all(generation.get(k) == v for k, v in wanted.items()):
         _log(f"{count:,} demands already generated on {generation.get('now')}: kept")
         removed = remove_bench_writes(generation["max_demand_id"])
-        if removed:
-            counts, seconds = rebuild_tallies()
-            _log(f"Removed {removed:,} demands left by earlier runs; rebuild {seconds:.1f} s: {counts}")
+        # Rebuilt every time: it undoes what earlier runs submitted, and fills a roll-up a newer version of
+        # the project added since the demands were generated.
+        counts, seconds = rebuild_tallies()
+        _log(f"Removed {removed:,} demands left by earlier runs; rebuild {seconds:.1f} s: {counts}")
         generated_now = False
     else:
         generation = generate(count, years=years, seed=seed, accounts=accounts)

@@ -604,7 +604,9 @@ def markdown(report: dict[str, Any]) -> str:
             f"## {int(scale):,} demands",
             "",
             f"{fig.get('demand_rows', 0):,} demands, {fig.get('event_rows', 0):,} events, "
-            f"{fig.get('tally_rows', 0):,} roll-up rows, {fig.get('open_demands', 0):,} open; database "
+            f"roll-up rows: {fig.get('tally_rows', 0):,} daily, {fig.get('month_tally_rows', 0):,} monthly, "
+            f"{fig.get('year_tally_rows', 0):,} yearly; "
+            f"{fig.get('open_demands', 0):,} open; database "
             f"{fig.get('database_bytes', 0) / 1e6:,.0f} MB. "
             + (
                 f"Generated in this run: COPY {gen.get('copy_seconds')} s, roll-up rebuild "

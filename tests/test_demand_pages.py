@@ -134,7 +134,7 @@ def test_transfer_return_escalate_reject_and_merge(client_for, wuhe_staff, world
 
     first = submit(world.estate, category, description="三栋电梯经常停运困人")
     duplicate = submit(world.estate, category, description="三栋电梯经常停运，困人")
-    page = client.get(f"/demands/{duplicate.pk}/").content.decode()
+    page = client.get(f"/demands/{duplicate.pk}/similar/").content.decode()
     assert f'data-testid="merge-into-{first.number}"' in page  # shown among the similar open demands
     client.post(f"/demands/{duplicate.pk}/merge/", {"into": first.number})
     duplicate.refresh_from_db()

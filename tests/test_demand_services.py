@@ -56,7 +56,17 @@ from gongzhi.demands.services import (
     demand_transfer,
     sweep_deadlines,
 )
-from gongzhi.demands.tallies import COUNTERS, contribution, recount
+from gongzhi.demands.tallies import (
+    COUNTERS,
+    DAYS,
+    GRAINS,
+    MONTHS,
+    YEARS,
+    contribution,
+    recount,
+    roll_up,
+    split,
+)
 from gongzhi.notifications.channels import ConsoleSms
 from gongzhi.notifications.models import Notification
 from gongzhi.workdays.calendar import working_deadline
@@ -192,10 +202,35 @@ def sql_tallies() -> dict:
     }
 
 
+def stored_coarse_tallies() -> dict:
+    """The monthly and yearly roll-ups as the services kept them, by grain."""
+    return {
+        grain.name: {
+            (t.area_id, getattr(t, grain.period), t.category_id): {"area_path": t.area_path, **_counters(t)}
+            for t in grain.model.objects.all()
+            if any(_counters(t).values())
+        }
+        for grain in (MONTHS, YEARS)
+    }
+
+
+def coarse_of(day_cells: dict) -> dict:
+    """The monthly and yearly cells a set of daily cells sums to."""
+    rows = [{"area_id": a, "day": d, "category_id": c, **cell} for (a, d, c), cell in day_cells.items()]
+    return {
+        grain.name: {
+            (r["area_id"], r[grain.period], r["category_id"]): {"area_path": r["area_path"], **_counters(r)}
+            for r in roll_up(rows, grain)
+        }
+        for grain in (MONTHS, YEARS)
+    }
+
+
 def assert_rollup_consistent() -> None:
     reference = reference_tallies()
     assert sql_tallies() == reference
     assert stored_tallies() == reference
+    assert stored_coarse_tallies() == coarse_of(reference)
 
 
 # --- the state machine as a truth table --------------------------------------------------------------
@@ -865,34 +900,105 @@ def test_rebuild_restores_a_wiped_or_damaged_rollup(cast, clock):
     clock.move_to(datetime.datetime(2026, 9, 21, 8, tzinfo=SHANGHAI))
     random_history(cast, clock, seed=99, demands_wanted=30)
     reference = reference_tallies()
+    coarse = coarse_of(reference)
     assert stored_tallies() == reference
+    assert stored_coarse_tallies() == coarse
 
-    DemandTally.objects.all().delete()
+    for grain in GRAINS:
+        grain.model.objects.all().delete()
     out = io.StringIO()
     call_command("rebuild_demand_tallies", "--dry-run", stdout=out)
-    assert f"{len(reference)} cells" in out.getvalue()
-    assert f"would be created: {len(reference)}" in out.getvalue()
-    assert not DemandTally.objects.exists()
+    assert f"Daily: {len(reference)} cells in the recount; rows that would be created: {len(reference)}" in (
+        out.getvalue()
+    )
+    for label, grain in (("Monthly", "months"), ("Yearly", "years")):
+        n = len(coarse[grain])
+        assert f"{label}: {n} cells in the recount; rows that would be created: {n}" in out.getvalue()
+    assert not any(grain.model.objects.exists() for grain in GRAINS)
 
     call_command("rebuild_demand_tallies", stdout=out)
     assert stored_tallies() == reference
+    assert stored_coarse_tallies() == coarse
 
-    # Damage: a counter off, a wrong path, and a row no demand backs.
+    # Damage: a counter off, a wrong path, and a row no demand backs; a month off.
     first = DemandTally.objects.filter(total__gt=0).order_by("pk").first()
     DemandTally.objects.filter(pk=first.pk).update(total=999, area_path="/stale/")
     stray = DemandTally.objects.create(
         area=cast.world.xjt, area_path=cast.world.xjt.path, day=D(2020, 1, 1), category=cast.general, total=3
     )
+    month = MONTHS.model.objects.filter(total__gt=0).order_by("pk").first()
+    MONTHS.model.objects.filter(pk=month.pk).update(resolved=77)
     out = io.StringIO()
     call_command("rebuild_demand_tallies", stdout=out)
-    assert "created: 0, updated: 1, set to zero: 1" in out.getvalue()
+    assert "Daily: " in out.getvalue() and "created: 0, updated: 1, set to zero: 1" in out.getvalue()
+    assert "Monthly: " in out.getvalue() and "created: 0, updated: 1, set to zero: 0" in out.getvalue()
     assert stored_tallies() == reference
+    assert stored_coarse_tallies() == coarse
     stray.refresh_from_db()
     assert stray.total == 0
-    # Nothing left to do: a second rebuild changes nothing.
+    # Nothing left to do: a second rebuild changes nothing, in any roll-up.
     out = io.StringIO()
     call_command("rebuild_demand_tallies", stdout=out)
-    assert "created: 0, updated: 0, set to zero: 0" in out.getvalue()
+    assert out.getvalue().count("created: 0, updated: 0, set to zero: 0") == 3
+
+
+def _days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def test_a_window_is_cut_into_whole_years_months_and_edge_days_covering_each_day_once():
+    """Every window over 26 months (and open-ended ones) is covered exactly, by whole periods only."""
+    calendar = _days(D(2024, 11, 1), D(2026, 12, 31))
+    edges = [None, *calendar[::17], D(2025, 1, 1), D(2025, 12, 31), D(2026, 1, 31), D(2026, 2, 28)]
+    for coarsest in (YEARS, MONTHS):
+        for since in edges:
+            for until in edges:
+                if since and until and until < since:
+                    continue
+                parts = split(since, until, coarsest=coarsest)
+                covered = []
+                for grain, (low, high) in parts:
+                    assert low is None or low == grain.start(low), (grain.name, low)
+                    assert high is None or high == grain.start(high), (grain.name, high)
+                    assert grain is not YEARS or coarsest is YEARS
+                    covered += [
+                        d
+                        for d in calendar
+                        if (low is None or grain.start(d) >= low) and (high is None or grain.start(d) <= high)
+                    ]
+                wanted = [
+                    d for d in calendar if (since is None or d >= since) and (until is None or d <= until)
+                ]
+                assert sorted(covered) == wanted, (since, until, parts)
+                # Few parts: a year span, up to two month spans, up to two day spans.
+                assert len(parts) <= 5
+                assert sum(1 for g, _span in parts if g is DAYS) <= 2
+
+
+def test_statistics_of_any_window_equal_the_daily_cells_in_it(cast, clock):
+    """demand_stats reads whole months from the monthly roll-up: the figures are those of the days."""
+    clock.move_to(datetime.datetime(2026, 7, 20, 8, tzinfo=SHANGHAI))
+    random_history(cast, clock, seed=5, demands_wanted=40)
+    days = sorted(DemandTally.objects.values_list("day", flat=True).distinct())
+    assert days[-1].month != days[0].month  # the history crosses a month's edge
+    rng = random.Random(5)
+    place = cast.world.bantian
+    windows = [(None, None), (days[0], None), (None, days[-1])]
+    windows += [tuple(sorted(rng.sample(days, 2))) for _ in range(25)]
+    for since, until in windows:
+        cells = DemandTally.objects.filter(area_path__startswith=place.path)
+        if since:
+            cells = cells.filter(day__gte=since)
+        if until:
+            cells = cells.filter(day__lte=until)
+        expected = {k: sum(getattr(c, k) for c in cells) for k in COUNTERS}
+        stats = demand_stats(place, since, until)
+        got = {
+            **{k: stats[k] for k in ("total", "resolved", "resolved_locally", "on_time")},
+            **stats["satisfaction"],
+        }
+        assert got == expected, (since, until)
+        assert sum(stats["by_category"].values()) == expected["total"]
 
 
 def test_the_recount_is_one_grouped_query_whatever_the_number_of_demands(cast, clock):
@@ -1038,3 +1144,19 @@ def test_two_handlers_resolving_at_once_one_wins_the_other_is_told(vendor, cast)
     assert Notification.objects.filter(subject__contains="please rate").count() == 1
     assert DemandTally.objects.get().resolved == 1
     assert_rollup_consistent()
+
+
+def test_the_upgrade_fills_the_monthly_and_yearly_roll_ups_from_the_daily_one(cast, clock):
+    """Migration 0003 sums an existing installation's daily cells, so its statistics are right at once."""
+    import importlib
+
+    from django.apps import apps
+
+    clock.move_to(datetime.datetime(2026, 9, 21, 8, tzinfo=SHANGHAI))
+    random_history(cast, clock, seed=3, demands_wanted=30)
+    reference = reference_tallies()
+    for grain in (MONTHS, YEARS):
+        grain.model.objects.all().delete()
+    migration = importlib.import_module("gongzhi.demands.migrations.0003_month_and_year_tallies")
+    migration.fill_from_days(apps, None)
+    assert stored_coarse_tallies() == coarse_of(reference)

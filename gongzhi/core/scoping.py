@@ -23,21 +23,30 @@ M = TypeVar("M", bound=Model)
 ALL = None  # sentinel: no restriction (superusers)
 
 
+def current_assignments(user: Any) -> list:
+    """The user's active assignments with their places, read once and cached on the user object: the
+    scoping checks and the user menu of every page share the one query."""
+    cached = getattr(user, "_gongzhi_assignment_rows", None)
+    if cached is None:
+        cached = list(user.assignments.select_related("place").filter(active=True))
+        user._gongzhi_assignment_rows = cached
+    return cached
+
+
 def _assignments(user: Any) -> list[tuple[str, str]]:
     """(role, place path) pairs of the user's current assignments, cached on the user object."""
     cached = getattr(user, "_gongzhi_assignments", None)
     if cached is None:
-        cached = [
-            (a.role, a.place.path) for a in user.assignments.select_related("place").filter(active=True)
-        ]
+        cached = [(a.role, a.place.path) for a in current_assignments(user)]
         user._gongzhi_assignments = cached
     return cached
 
 
 def forget_assignments(user: Any) -> None:
-    """Drop the cache after the user's assignments change."""
-    if hasattr(user, "_gongzhi_assignments"):
-        del user._gongzhi_assignments
+    """Drop the caches after the user's assignments change."""
+    for name in ("_gongzhi_assignments", "_gongzhi_assignment_rows"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def place_paths(user: AbstractBaseUser | AnonymousUser, action: str) -> list[str] | None:

@@ -7,6 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.demands.models import MAX_PHOTOS, Category, Channel, Level
@@ -23,11 +27,89 @@ def _text(label, rows: int = 2, required: bool = False, **kwargs: Any) -> forms.
     )
 
 
+# --- the filters of the lists ------------------------------------------------------------------------------
+
+INPUT_TEMPLATES = frozenset(f"django/forms/widgets/{kind}.html" for kind in ("text", "date", "checkbox"))
+SELECT_TEMPLATE = "django/forms/widgets/select.html"
+
+
+def _attrs_html(attrs: dict[str, Any]) -> SafeString:
+    """As django/forms/widgets/attrs.html: ` name="value"`, ` name` for True, nothing for False."""
+    return mark_safe(
+        "".join(
+            f" {conditional_escape(name)}"
+            if value is True
+            else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
+
+
+class PlainWidgetRenderer(DjangoTemplates):
+    """Renders <input> and <select> widgets in Python, to the very markup of Django's widget templates.
+
+    The filter form is on every list page, and through the templates each of its select options is a
+    template render of its own: some 4 ms of the worklist's 30. The widgets' context (names, ids, values,
+    selected options) still comes from Django; only the last step, context to HTML, is done here, with the
+    templates' whitespace. Anything else (option groups, other widgets) goes through the templates."""
+
+    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
+        widget = context.get("widget")
+        if template_name in INPUT_TEMPLATES:
+            return self._input(widget)
+        if template_name == SELECT_TEMPLATE and not any(group for group, _opts, _i in widget["optgroups"]):
+            return self._select(widget)
+        return super().render(template_name, context, request)
+
+    @staticmethod
+    def _input(widget: dict[str, Any]) -> str:
+        value = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            widget["name"],
+            value,
+            _attrs_html(widget["attrs"]),
+        )
+
+    @staticmethod
+    def _select(widget: dict[str, Any]) -> str:
+        options = format_html_join(
+            "",
+            '\n  <option value="{}"{}>{}</option>\n',
+            (
+                (option["value"], _attrs_html(option["attrs"]), option["label"])
+                for _group, options, _index in widget["optgroups"]
+                for option in options
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}\n</select>', widget["name"], _attrs_html(widget["attrs"]), options
+        )
+
+
+class CategoryChoices(ModelChoiceIterator):
+    """The categories as (pk, name), read in one plain query: the filter shows nothing else of them.
+    (Django's iterator builds every Category through a server-side cursor.)"""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.queryset.values_list("pk", "name")
+
+
+class CategoryFilterField(forms.ModelChoiceField):
+    iterator = CategoryChoices
+
+
 class DemandFilterForm(forms.Form):
     """The filters of the worklist and the list (GET). Invalid values are simply left out."""
 
+    default_renderer = PlainWidgetRenderer()  # one instance: its template engine is built once
+
     status = forms.ChoiceField(label=_("Status"), required=False)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
+    category = CategoryFilterField(label=_("Category"), queryset=Category.objects.all(), required=False)
     level = forms.ChoiceField(
         label=_("Level"), choices=[("", _("All levels")), *Level.choices], required=False
     )

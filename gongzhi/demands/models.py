@@ -227,6 +227,13 @@ class Demand(models.Model):
                 opclasses=["varchar_pattern_ops"],
                 condition=models.Q(status__in=OPEN_STATES),
             ),
+            # The similar-demands panel: open demands of one category under an area, newest first.
+            models.Index(
+                fields=["category", "place_path"],
+                name="demand_open_category",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                condition=models.Q(status__in=OPEN_STATES),
+            ),
             models.Index(fields=["status", "level_due"], name="demand_status_due"),
             models.Index(fields=["area", "category", "status"], name="demand_area_category"),
         ]
@@ -313,18 +320,18 @@ class DemandEvent(models.Model):
         super().save(*args, **kwargs)
 
 
-class DemandTally(models.Model):
-    """Roll-up kept by the services: one row per residential area, submission day and category.
+class TallyCells(models.Model):
+    """What both roll-ups share: the counters of one (residential area, period, category) cell.
 
-    Every demand counts in the row of the day it was submitted (a cohort): statistics for a window are
-    sums over these rows, so they cost the same at ten thousand demands as at a million. `gongzhi
-    rebuild_demand_tallies` recomputes them from the demands; the tests check both agree.
+    Every demand counts in the cell of the period it was submitted in (a cohort): statistics for a window
+    are sums over cells, so their cost follows the number of areas, periods and categories, not the number
+    of demands. `gongzhi rebuild_demand_tallies` recomputes both roll-ups from the demands; the tests check
+    that the services keep them equal to that recount.
     """
 
     # The demand's residential area, or its place when it lies in none (a park, a community office).
     area = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="+")
     area_path = models.CharField(max_length=255)
-    day = models.DateField()
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
     total = models.IntegerField(default=0)
     resolved = models.IntegerField(default=0)
@@ -335,6 +342,18 @@ class DemandTally(models.Model):
     dissatisfied = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DemandTally(TallyCells):
+    """The daily roll-up: one row per residential area, submission day and category.
+
+    It answers the days at either end of a window that does not start or end on a month's edge.
+    """
+
+    day = models.DateField()
+
+    class Meta:
         constraints = [models.UniqueConstraint(fields=["area", "day", "category"], name="tally_unique_cell")]
         indexes = [
             models.Index(fields=["area_path"], name="tally_path", opclasses=["varchar_pattern_ops"]),
@@ -343,6 +362,46 @@ class DemandTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.day} {self.category_id}: {self.total}"
+
+
+class DemandMonthTally(TallyCells):
+    """The monthly roll-up: the daily cells of a month summed, for the whole months of a window.
+
+    Three years of a subdistrict are some 14,000 monthly cells against 330,000 daily ones; whole years come
+    from the yearly roll-up, so that a window of any length sums a few thousand rows at most.
+    """
+
+    month = models.DateField()  # the first day of the month
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "month", "category"], name="month_tally_unique_cell")
+        ]
+        indexes = [
+            models.Index(fields=["area_path"], name="month_tally_path", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["month"], name="month_tally_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.month:%Y-%m} {self.category_id}: {self.total}"
+
+
+class DemandYearTally(TallyCells):
+    """The yearly roll-up: a year's daily cells summed, for the whole years of a window (a subdistrict's
+    statistics since the beginning sum a thousand rows, however many demands there are)."""
+
+    year = models.DateField()  # 1 January of the year
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "year", "category"], name="year_tally_unique_cell")
+        ]
+        indexes = [
+            models.Index(fields=["area_path"], name="year_tally_path", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.year:%Y} {self.category_id}: {self.total}"
 
 
 class Open311Key(models.Model):

@@ -6,16 +6,17 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from gongzhi.core.roles import ROLE_ACTIONS, Action
 from gongzhi.core.scoping import ALL, can, place_paths
-from gongzhi.demands.models import LEVEL_ORDER, OPEN_STATES, Demand, DemandTally
+from gongzhi.demands import selectors, tallies
+from gongzhi.demands.models import LEVEL_ORDER, OPEN_STATES, Demand, DemandPhoto
 from gongzhi.demands.routing import community_of
 from gongzhi.demands.services import ACTION_STATES
 from gongzhi.demands.tallies import COUNTERS
-from gongzhi.territory.models import Place, ServicePoint
+from gongzhi.territory.models import Place, PlaceKind, ServicePoint
 
 # The states from which each action of services.py may start (mirrors the services' own checks, so that
 # the page offers only what would succeed; the services stay the authority).
@@ -119,9 +120,14 @@ def handler_candidates(user: Any) -> QuerySet:
     return _users_with_change_at(q)
 
 
-def transfer_stations(demand: Demand) -> QuerySet[ServicePoint]:
-    """Open service points of the demand's community, other than the one it is with."""
-    community = community_of(demand.place)
+def transfer_stations(demand: Demand, ancestors: list[Place] | None = None) -> QuerySet[ServicePoint]:
+    """Open service points of the demand's community, other than the one it is with. `ancestors`: those
+    of its place, when the caller has read them already (its page does, for the breadcrumbs)."""
+    if ancestors is None:
+        community = community_of(demand.place)
+    else:  # as routing.community_of, without reading the ancestors again
+        places = [demand.place, *ancestors]
+        community = next((p for p in places if p.kind == PlaceKind.COMMUNITY), None)
     if community is None:
         return ServicePoint.objects.none()
     points = ServicePoint.objects.open().filter(place__path__startswith=community.path)
@@ -130,33 +136,64 @@ def transfer_stations(demand: Demand) -> QuerySet[ServicePoint]:
     return points.order_by("kind", "code")
 
 
+# What a demand's page shows of it: the whole row, and of its relations what the page names. Each relation
+# joined costs PostgreSQL more planning than reading the row does, so its area comes with the breadcrumbs
+# (`ancestors_and_area`); and whether it has photos comes with it.
+PAGE_DEMANDS = (
+    Demand.objects.select_related("category", "place", "station", "branch", "handler")
+    .only(
+        *(field.name for field in Demand._meta.concrete_fields),
+        "category__name",
+        "place__code",
+        "place__name",
+        "place__kind",
+        "place__path",
+        "station__name",
+        "branch__name",
+        "handler__display_name",
+        "handler__username",
+    )
+    .annotate(has_photos=Exists(DemandPhoto.objects.filter(demand=OuterRef("pk"))))
+)
+
+
+def demand_for_page(user: Any, pk: int | str, action: str = Action.VIEW) -> Demand:
+    """The demand as its page shows it, scoped as `selectors.get_demand_for_user`."""
+    return selectors.get_demand_for_user(user, pk, action, queryset=PAGE_DEMANDS)
+
+
+def ancestors_and_area(demand: Demand) -> list[Place]:
+    """The ancestors of the demand's place, root first, read in one query with its area (set on the
+    demand: the area is its place or one of the ancestors)."""
+    place = demand.place
+    ids = place.ancestor_ids()
+    by_id = Place.objects.in_bulk({*ids, demand.area_id} - {None, place.pk})
+    if demand.area_id is not None:
+        demand.area = place if demand.area_id == place.pk else by_id[demand.area_id]
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def similar_visible(user: Any, demand: Demand, found: list[Demand]) -> list[Demand]:
     """Similar demands the user may see, without the demand itself."""
     return [d for d in found if d.pk != demand.pk and can(user, Action.VIEW, d.place_path)]
 
 
-def _tallies(place: Place, since: datetime.date | None, until: datetime.date | None) -> QuerySet:
-    tallies = DemandTally.objects.filter(area_path__startswith=place.path)
-    if since:
-        tallies = tallies.filter(day__gte=since)
-    if until:
-        tallies = tallies.filter(day__lte=until)
-    return tallies
-
-
 def stats_by_child(
     place: Place, since: datetime.date | None = None, until: datetime.date | None = None
 ) -> list[dict]:
-    """The roll-up summed for each open child place, in one query: [{place, total, resolved, …}]."""
+    """The roll-ups summed for each open child place, one query per part of the window: [{place, total, …}]."""
     children = list(place.children.open().order_by("kind", "name"))
     if not children:
         return []
-    sums = {
+    per_child = {
         f"{child.pk}_{k}": Sum(k, filter=Q(area_path__startswith=child.path), default=0)
         for child in children
         for k in COUNTERS
     }
-    totals = _tallies(place, since, until).aggregate(**sums)
+    totals = dict.fromkeys(per_child, 0)
+    for part in tallies.window(place.path, since, until):
+        for key, value in part.aggregate(**per_child).items():
+            totals[key] += value
     return [{"place": child, **{k: totals[f"{child.pk}_{k}"] for k in COUNTERS}} for child in children]
 
 

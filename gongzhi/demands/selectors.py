@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 
 from gongzhi.core.roles import Action
 from gongzhi.core.scoping import authorise_path, can, scope_q
+from gongzhi.demands import tallies
 from gongzhi.demands.models import OPEN_STATES, Demand, DemandTally
 from gongzhi.demands.tallies import COUNTERS
 from gongzhi.territory.models import Place
@@ -29,9 +31,15 @@ def my_demands(user: Any) -> QuerySet[Demand]:
     return Demand.objects.filter(submitted_by=user).select_related("category", "place")
 
 
-def get_demand_for_user(user: Any, pk: int | str, action: str = Action.VIEW) -> Demand:
-    """404 outside the user's scope (and for residents, other people's demands); 403 without the action."""
-    qs = Demand.objects.select_related(*LIST_RELATED, "branch", "submitted_by", "merged_into")
+DETAIL_RELATED = (*LIST_RELATED, "branch", "submitted_by", "merged_into")
+
+
+def get_demand_for_user(
+    user: Any, pk: int | str, action: str = Action.VIEW, *, queryset: QuerySet[Demand] | None = None
+) -> Demand:
+    """404 outside the user's scope (and for residents, other people's demands); 403 without the action.
+    `queryset`: to read it with other relations than the API's and the actions' (every one of them)."""
+    qs = Demand.objects.select_related(*DETAIL_RELATED) if queryset is None else queryset
     try:
         demand = qs.get(pk=pk)
     except (Demand.DoesNotExist, ValueError) as exc:
@@ -48,47 +56,40 @@ def worklist(user: Any) -> QuerySet[Demand]:
 
 
 def counts_by_status(queryset: QuerySet[Demand], now: datetime.datetime) -> dict[str, int]:
-    counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
-    counts["overdue"] = queryset.filter(status__in=OPEN_STATES, level_due__lt=now).count()
+    """The demands in each state, and under "overdue" the open ones past their deadline: one GROUP BY."""
+    overdue = Q(status__in=OPEN_STATES, level_due__lt=now)
+    rows = queryset.order_by().values_list("status").annotate(n=Count("id"), late=Count("id", filter=overdue))
+    counts = {status: n for status, n, _late in rows}
+    counts["overdue"] = sum(late for _status, _n, late in rows)
     return counts
 
 
 def demand_stats(
     place: Place, since: datetime.date | None = None, until: datetime.date | None = None
 ) -> dict:
-    """Statistics of the demands submitted at or below `place` in [since, until], from the roll-up."""
-    tallies = DemandTally.objects.filter(area_path__startswith=place.path)
-    if since:
-        tallies = tallies.filter(day__gte=since)
-    if until:
-        tallies = tallies.filter(day__lte=until)
-    totals = tallies.aggregate(**{k: Sum(k) for k in COUNTERS})
-    totals = {k: v or 0 for k, v in totals.items()}
-    by_category = dict(
-        tallies.order_by().values_list("category__code").annotate(n=Sum("total")).filter(n__gt=0)
-    )
+    """Statistics of the demands submitted at or below `place` in [since, until], from the roll-ups."""
+    per_category = tallies.sums(tallies.window(place.path, since, until), "category__code")
+    totals = {k: sum(row[k] for row in per_category.values()) for k in COUNTERS}
     return {
         "total": totals["total"],
         "resolved": totals["resolved"],
         "resolved_locally": totals["resolved_locally"],
         "on_time": totals["on_time"],
         "satisfaction": {k: totals[k] for k in ("satisfied", "basic", "dissatisfied")},
-        "by_category": by_category,
+        "by_category": {code: row["total"] for code, row in per_category.items() if row["total"] > 0},
     }
 
 
 def stats_by_month(place: Place, since: datetime.date, until: datetime.date) -> list[dict]:
-    """Volume and outcomes per month, for the statistics page's chart."""
-    from django.db.models.functions import TruncMonth
-
-    rows = (
-        DemandTally.objects.filter(area_path__startswith=place.path, day__gte=since, day__lte=until)
-        .annotate(month=TruncMonth("day"))
-        .order_by("month")
-        .values("month")
-        .annotate(**{k: Sum(k) for k in COUNTERS})
-    )
-    return list(rows)
+    """Volume and outcomes per month, for the statistics page's chart, oldest first."""
+    parts = [
+        part.annotate(first_day=TruncMonth("day"))
+        if part.model is DemandTally
+        else part.annotate(first_day=F("month"))
+        for part in tallies.window(place.path, since, until, coarsest=tallies.MONTHS)
+    ]
+    months = tallies.sums(parts, "first_day")
+    return [{"month": month, **months[month]} for month in sorted(months)]
 
 
 def can_handle(user: Any, demand: Demand) -> bool:
@@ -96,14 +97,17 @@ def can_handle(user: Any, demand: Demand) -> bool:
 
 
 def _bigrams(text: str) -> set[str]:
-    text = "".join(ch for ch in text if not ch.isspace())
+    text = "".join(text.split())  # without whitespace (split() cuts on the same characters as isspace())
     return {text[i : i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
+
+
+def _jaccard(x: set[str], y: set[str]) -> float:
+    return len(x & y) / len(x | y) if x and y else 0.0
 
 
 def similarity(a: str, b: str) -> float:
     """Jaccard similarity of character bigrams: works for Chinese without word segmentation."""
-    x, y = _bigrams(a), _bigrams(b)
-    return len(x & y) / len(x | y) if x and y else 0.0
+    return _jaccard(_bigrams(a), _bigrams(b))
 
 
 def similar_open_demands(
@@ -115,6 +119,15 @@ def similar_open_demands(
     area = area_of(place) or place
     candidates = Demand.objects.filter(
         status__in=OPEN_STATES, category_id=category_id, place_path__startswith=area.path
-    )
-    scored = [(similarity(text, d.description), d) for d in candidates.order_by("-created_at")[:200]]
-    return [d for score, d in sorted(scored, key=lambda s: -s[0]) if score >= threshold][:limit]
+    ).order_by("-created_at")
+    # Score on the descriptions alone, then read only the few rows kept: not 200 whole demands.
+    wanted = _bigrams(text)
+    scored = [
+        (_jaccard(wanted, _bigrams(description)), pk)
+        for pk, description in candidates.values_list("id", "description")[:200]
+    ]
+    best = [pk for score, pk in sorted(scored, key=lambda s: -s[0]) if score >= threshold][:limit]
+    if not best:
+        return []
+    found = Demand.objects.in_bulk(best)
+    return [found[pk] for pk in best if pk in found]

@@ -36,5 +36,6 @@ urlpatterns = [
     path("photos/<int:pk>/", detail.demand_photo, name="photo"),
     path("<int:pk>/", detail.demand_detail, name="detail"),
     path("<int:pk>/reveal/", detail.demand_reveal, name="reveal"),
+    path("<int:pk>/similar/", detail.demand_similar, name="similar"),
     *[path(f"<int:pk>/{name}/", detail.demand_action, {"action": name}, name=name) for name in ACTIONS],
 ]

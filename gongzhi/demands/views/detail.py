@@ -6,6 +6,7 @@ is drawn again with status 400, the refused form and its message, and nothing wa
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 from django import forms
@@ -14,12 +15,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
+from gongzhi.accounts.models import User
 from gongzhi.core.forms import add_service_errors
 from gongzhi.core.roles import Action
 from gongzhi.core.scoping import can
@@ -34,15 +37,18 @@ from gongzhi.demands.forms import (
     ResolveForm,
     TransferForm,
 )
-from gongzhi.demands.models import Demand, DemandPhoto
+from gongzhi.demands.models import Channel, Demand, DemandPhoto, EventKind, Level, Rating, Status
 from gongzhi.demands.page_selectors import (
     actions_allowed,
+    ancestors_and_area,
+    demand_for_page,
     handlers_for_place,
     similar_visible,
     transfer_stations,
 )
-from gongzhi.demands.views.common import badges
+from gongzhi.demands.views.common import STATUS_BADGES, badges
 from gongzhi.territory.forms import bootstrapify
+from gongzhi.territory.models import Place, ServicePoint
 
 ACTION_FORMS: dict[str, type[forms.Form]] = {
     "accept": AcceptForm,
@@ -81,6 +87,20 @@ DONE_MESSAGES = {
     "merge": gettext_lazy("Demand %(number)s was merged."),
 }
 
+# The labels of the codes the page shows, looked up in a dict: get_FOO_display() builds and translates the
+# field's whole list of choices on every call, some thirty times a page.
+LABELS = {
+    "kind": dict(EventKind.choices),
+    "status": dict(Status.choices),
+    "level": dict(Level.choices),
+    "channel": dict(Channel.choices),
+    "rating": dict(Rating.choices),
+}
+
+
+def _label(field: str, code: str) -> Any:
+    return LABELS[field].get(code, code)  # an unknown code shows as it is, as with get_FOO_display()
+
 
 def action_form(name: str, demand: Demand, data: Any = None) -> forms.Form:
     """The form of one action. Field names stay plain (the resolve textarea is `reply`); ids are unique."""
@@ -90,6 +110,44 @@ def action_form(name: str, demand: Demand, data: Any = None) -> forms.Form:
     elif name == "transfer":
         kwargs["stations"] = transfer_stations(demand)
     return bootstrapify(ACTION_FORMS[name](data, auto_id=f"id_{name}_%s", **kwargs))
+
+
+def _fields_html(form: forms.Form) -> str:
+    """A form's fields as the staff pages draw them."""
+    return render_to_string("includes/form_fields.html", {"form": form})
+
+
+# The actions whose form offers a pick that depends on the demand: its field, and the form's queryset
+# argument with nothing in it (for an empty form the choices read for the page are set on the field).
+CHOICE_FIELDS = {"dispatch": "handler", "transfer": "station"}
+NO_CHOICES = {
+    "dispatch": {"handlers": User.objects.none()},
+    "transfer": {"stations": ServicePoint.objects.none()},
+}
+
+
+def _choices(name: str, demand: Demand, ancestors: list[Place]) -> tuple[tuple[int, str], ...]:
+    """What an action offers to pick (handlers, service points), as (pk, label) pairs read once."""
+    if name == "dispatch":
+        found = handlers_for_place(demand.place_path).only("display_name", "username")
+    elif name == "transfer":
+        found = transfer_stations(demand, ancestors).only("name")
+    else:
+        return ()
+    return tuple((obj.pk, str(obj)) for obj in found)  # str(): the label a ModelChoiceField shows
+
+
+@functools.lru_cache(maxsize=256)
+def _blank_fields(name: str, language: str, choices: tuple[tuple[int, str], ...]) -> str:
+    """The fields of an action's empty form, as HTML. Django's widget templates (one per option of a
+    select) cost more than the rest of the page, and an empty form always draws the same: so each is
+    drawn once per action, language (of its labels) and choices, set on the field instead of a queryset."""
+    form = ACTION_FORMS[name](auto_id=f"id_{name}_%s", **NO_CHOICES.get(name, {}))
+    if name in CHOICE_FIELDS:
+        field = form.fields[CHOICE_FIELDS[name]]
+        empty = [] if field.empty_label is None else [("", field.empty_label)]
+        field.choices = [*empty, *choices]
+    return _fields_html(bootstrapify(form))
 
 
 def _merge_target(user: Any, number: str) -> Demand:
@@ -130,7 +188,7 @@ def _deadlines(demand: Demand, now: datetime.datetime) -> list[dict[str, Any]]:
         (_("First contact"), demand.contact_due, demand.contacted_at),
         (pgettext("deadline of a demand", "Resolution"), demand.resolve_due, demand.resolved_at),
         (
-            _("At this level (%(level)s)") % {"level": demand.get_level_display()},
+            _("At this level (%(level)s)") % {"level": _label("level", demand.level)},
             demand.level_due,
             demand.resolved_at,
         ),
@@ -150,6 +208,46 @@ def _deadlines(demand: Demand, now: datetime.datetime) -> list[dict[str, Any]]:
     return out
 
 
+def _timeline(demand: Demand) -> list[dict[str, Any]]:
+    """The demand's events, oldest first, read as plain values: the timeline shows a few fields of each."""
+    system = _("system")
+    events = demand.events.values_list(
+        "at", "kind", "status", "level", "note", "actor__display_name", "actor__username"
+    )
+    return [
+        {
+            "at": at,
+            "kind": kind,
+            "kind_label": _label("kind", kind),
+            "status_badge": STATUS_BADGES.get(status),
+            "status_label": _label("status", status),
+            "level_label": _label("level", level),
+            "actor": display_name or username or system,  # as str(User); no actor: the system
+            "note": note,
+        }
+        for at, kind, status, level, note, display_name, username in events
+    ]
+
+
+def _action_forms(
+    demand: Demand, ancestors: list[Place], failed: tuple[str, forms.Form] | None
+) -> list[tuple[str, Any, str, str]]:
+    """(name, label, fields as HTML, URL) of each action the demand's state allows; a refused one is
+    shown again as it was sent, with its errors."""
+    offered: dict[str, str] = {}
+    for name in actions_allowed(demand):
+        choices = _choices(name, demand, ancestors)
+        if name == "transfer" and not choices:
+            continue  # no other open service point in the community to hand it to
+        offered[name] = _blank_fields(name, get_language(), choices)
+    if failed is not None:
+        name, form = failed
+        offered[name] = _fields_html(bootstrapify(form))  # in its place, or last
+    # The actions' URLs are the page's followed by the action's name (urls.py): one reverse() for all.
+    page_url = reverse("demands:detail", args=[demand.pk])
+    return [(name, ACTION_LABELS[name], html, f"{page_url}{name}/") for name, html in offered.items()]
+
+
 def _detail_context(
     request: HttpRequest,
     demand: Demand,
@@ -158,35 +256,24 @@ def _detail_context(
 ) -> dict[str, Any]:
     user = request.user
     now = timezone.now()
+    ancestors = ancestors_and_area(demand)
     can_change = can(user, Action.CHANGE, demand.place_path)
-    allowed = actions_allowed(demand) if can_change else []
-    action_forms = {name: action_form(name, demand) for name in allowed}
-    if "transfer" in action_forms and not action_forms["transfer"].fields["station"].queryset.exists():
-        del action_forms["transfer"]  # no other open service point in the community to hand it to
     errors: list[str] = []
     if failed is not None:
-        name, form = failed
-        action_forms[name] = bootstrapify(form)
-        errors = [e for field_errors in form.errors.values() for e in field_errors]
-    similar = []
-    if demand.is_open:
-        found = selectors.similar_open_demands(demand.place, demand.category_id, demand.description)
-        similar = similar_visible(user, demand, found)
+        errors = [e for field_errors in failed[1].errors.values() for e in field_errors]
     return {
         "demand": demand,
-        "crumbs": [*demand.place.ancestors(), demand.place],
-        "photos": demand.photos.all(),
-        "events": demand.events.select_related("actor"),
+        "labels": {
+            field: _label(field, getattr(demand, field)) for field in ("status", "level", "channel", "rating")
+        },
+        "crumbs": [*ancestors, demand.place],
+        "photos": demand.photos.all() if demand.has_photos else (),
+        "events": _timeline(demand),
         "deadlines": _deadlines(demand, now),
         "overdue": demand.is_open and demand.level_due < now,
-        "similar": similar,
-        "can_change": can_change,
+        "similar_url": reverse("demands:similar", args=[demand.pk]),
         "can_reveal": can(user, Action.REVEAL, demand.place_path),
-        "action_forms": [
-            (name, ACTION_LABELS[name], f, reverse(f"demands:{name}", args=[demand.pk]))
-            for name, f in action_forms.items()
-        ],
-        "can_merge": "merge" in action_forms,
+        "action_forms": _action_forms(demand, ancestors, failed) if can_change else [],
         "action_errors": errors,
         "failed_action": failed[0] if failed else "",
         "revealed": revealed,
@@ -202,7 +289,7 @@ def _render_detail(request: HttpRequest, demand: Demand, status: int = 200, **kw
 
 @login_required
 def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = selectors.get_demand_for_user(request.user, pk)
+    demand = demand_for_page(request.user, pk)
     if not can(request.user, Action.VIEW, demand.place_path):
         # Only the person who submitted it: residents follow their demands on the portal.
         return redirect("portal:demand", demand.pk)
@@ -210,11 +297,28 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def demand_similar(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel of similar open demands, which the page loads once it is shown (htmx): scoring the
+    candidates is the slowest part of the page and the least needed. Scoped as the page (404 outside the
+    user's view scope)."""
+    demand = selectors.get_demand_for_user(request.user, pk, queryset=Demand.objects.select_related("place"))
+    if not can(request.user, Action.VIEW, demand.place_path):
+        raise Http404  # the person who submitted it follows it on the portal
+    similar = []
+    if demand.is_open:
+        found = selectors.similar_open_demands(demand.place, demand.category_id, demand.description)
+        similar = similar_visible(request.user, demand, found)
+    can_merge = can(request.user, Action.CHANGE, demand.place_path) and "merge" in actions_allowed(demand)
+    context = {"demand": demand, "similar": similar, "can_merge": can_merge, **badges()}
+    return render(request, "demands/partials/similar.html", context)
+
+
+@login_required
 @require_POST
 def demand_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTION_FORMS:
         raise Http404
-    demand = selectors.get_demand_for_user(request.user, pk, Action.CHANGE)
+    demand = demand_for_page(request.user, pk, Action.CHANGE)
     form = action_form(action, demand, request.POST)
     if form.is_valid():
         try:
@@ -231,7 +335,7 @@ def demand_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def demand_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """The contact phone in clear, for roles that need it; every reveal is written to the audit log."""
-    demand = selectors.get_demand_for_user(request.user, pk, Action.REVEAL)
+    demand = demand_for_page(request.user, pk, Action.REVEAL)
     if not demand.contact_phone:
         raise Http404
     value = services.demand_reveal(by=request.user, demand=demand)

@@ -23,7 +23,7 @@ from gongzhi.core.scoping import can_anywhere
 from gongzhi.demands import exports, selectors, services
 from gongzhi.demands.models import OPEN_STATES, Demand, Status
 from gongzhi.demands.page_selectors import filter_demands, handler_candidates, sorted_demands
-from gongzhi.demands.views.common import badges, filter_form, safe_next
+from gongzhi.demands.views.common import TABLE_COLUMNS, DemandTable, filter_form, safe_next
 from gongzhi.territory.forms import bootstrapify
 
 OPEN_CHOICES = [(s.value, s.label) for s in OPEN_STATES]
@@ -42,41 +42,61 @@ def _worklist_base(request: HttpRequest) -> QuerySet[Demand]:
     return selectors.demands_visible_to(request.user).filter(status__in=OPEN_STATES)
 
 
+def _paged_total(counts: dict[str, int], status: str, overdue: bool) -> int | None:
+    """How many demands the pages hold, read off the pills' counts when a pill counts exactly them. None
+    (the pager counts them) for a state and overdue at once, which no pill counts."""
+    if status and overdue:
+        return None
+    if status:
+        return counts.get(status, 0)
+    if overdue:
+        return counts["overdue"]
+    return sum(n for code, n in counts.items() if code != "overdue")
+
+
 def _listing(
-    request: HttpRequest, base: QuerySet[Demand], statuses: list[tuple[str, str]], default_sort: str
+    request: HttpRequest,
+    base: QuerySet[Demand],
+    statuses: list[tuple[str, str]],
+    default_sort: str,
+    *,
+    selectable: bool = False,
 ) -> dict[str, Any]:
     """The filtered, sorted page and the pills (counts by state and overdue, under the other filters)."""
     now = timezone.now()
     form = filter_form(request, statuses, default_sort)
     values = form.values()
-    counts = selectors.counts_by_status(filter_demands(base, values, now=now, with_state=False), now)
-    demands = sorted_demands(filter_demands(base, values, now=now), values.get("sort") or "", default_sort)
+    status, overdue = values.get("status") or "", bool(values.get("overdue"))
+    # The pills count the demands under every filter but the state ones; the page is that set narrowed
+    # by them, and its total is one of the pills' counts (see _paged_total).
+    others = filter_demands(base, values, now=now, with_state=False)
+    counts = selectors.counts_by_status(others, now)
+    demands = sorted_demands(
+        filter_demands(others, {"status": status, "overdue": overdue}, now=now),
+        values.get("sort") or "",
+        default_sort,
+    )
+    page = paginate(request, demands.values_list(*TABLE_COLUMNS), count=_paged_total(counts, status, overdue))
     pills = [(code, label, counts.get(code, 0)) for code, label in statuses]
     return {
         "form": bootstrapify(form),
-        "page_obj": paginate(request, demands),
+        "page_obj": page,
+        "rows": DemandTable(now=now, selectable=selectable).rows(page),
         "pills": pills,
         "all_count": sum(n for _code, _label, n in pills),
         "overdue_count": counts["overdue"],
-        "status": values.get("status") or "",
-        "overdue": bool(values.get("overdue")),
-        "now": now,
-        **badges(),
+        "status": status,
+        "overdue": overdue,
     }
 
 
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
     _require_view(request)
-    context = _listing(request, _worklist_base(request), OPEN_CHOICES, "due")
     can_assign = can_anywhere(request.user, Action.CHANGE)
-    context.update(
-        {
-            "can_assign": can_assign,
-            "handlers": handler_candidates(request.user) if can_assign else [],
-            "can_create": can_assign,
-        }
-    )
+    context = _listing(request, _worklist_base(request), OPEN_CHOICES, "due", selectable=can_assign)
+    handlers = handler_candidates(request.user) if can_assign else []
+    context.update({"can_assign": can_assign, "handlers": handlers, "can_create": can_assign})
     return render(request, "demands/worklist.html", context)
 
 

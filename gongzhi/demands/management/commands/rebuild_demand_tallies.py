@@ -1,4 +1,4 @@
-"""Recount the demand statistics roll-up (DemandTally) from the demands themselves."""
+"""Recount the demand statistics roll-ups (per day, month and year) from the demands themselves."""
 
 from django.core.management.base import BaseCommand
 
@@ -15,7 +15,9 @@ class Command(BaseCommand):
         self.stdout.write("Recounting demands…")
         counts = rebuild(dry_run=dry_run)
         verb = "would be" if dry_run else "were"
-        self.stdout.write(
-            f"{counts['cells']} cells in the recount; rows that {verb} created: {counts['created']}, "
-            f"updated: {counts['updated']}, set to zero: {counts['zeroed']}."
-        )
+        for grain, label in (("days", "Daily"), ("months", "Monthly"), ("years", "Yearly")):
+            c = counts[grain]
+            self.stdout.write(
+                f"{label}: {c['cells']} cells in the recount; rows that {verb} created: {c['created']}, "
+                f"updated: {c['updated']}, set to zero: {c['zeroed']}."
+            )
