@@ -20,10 +20,13 @@ from ninja.responses import Status as Answer
 from pydantic import ValidationError as SchemaError
 
 from gongzhi.core.api import Page, page_of
+from gongzhi.core.roles import Action
+from gongzhi.core.scoping import can
 from gongzhi.demands import services
-from gongzhi.demands.models import OPEN_STATES, Category, Channel, Demand, Status
+from gongzhi.demands.models import OPEN_STATES, Category, CategoryAttribute, Channel, Demand, Status
 from gongzhi.demands.selectors import demand_stats, demands_visible_to, get_demand_for_user
-from gongzhi.territory.selectors import get_place_for_user, places_visible_to
+from gongzhi.territory.models import Place
+from gongzhi.territory.selectors import get_place_for_user
 
 router = Router(tags=["demands"])
 
@@ -148,10 +151,14 @@ def _parse_demand(request) -> tuple[DemandIn, dict[str, Any]]:
     except SchemaError as exc:
         raise ValidationError(_schema_errors(exc)) from None
     errors: dict[str, list[str]] = {}
-    place = places_visible_to(request.user).filter(code=data.place.strip().lower()).first()
-    if place is None:
+    # By its (unique) code, then the caller's view scope: the check `places_visible_to` makes, in Python.
+    try:
+        place = Place.objects.get(code=data.place.strip().lower())
+    except Place.DoesNotExist:
+        place = None
+    if place is None or not can(request.user, Action.VIEW, place.path):
         errors["place"] = [_("No place with this code that you can see.")]
-    category = Category.objects.filter(code=data.category.strip().lower()).first()
+    category, questions = _category(data.category.strip().lower())
     if category is None:
         errors["category"] = [_("No category with this code.")]
     if (data.lat is None) != (data.long is None):
@@ -164,7 +171,18 @@ def _parse_demand(request) -> tuple[DemandIn, dict[str, Any]]:
         errors["address"] = [_("At most %(n)d characters.") % {"n": ADDRESS_MAX}]
     if errors:
         raise ValidationError(errors)
-    return data, {"place": place, "category": category, "lat": lat, "long": long}
+    return data, {"place": place, "category": category, "questions": questions, "lat": lat, "long": long}
+
+
+def _category(code: str) -> tuple[Category | None, list[CategoryAttribute]]:
+    """The category and its questions, in one query when it has any (the questions with their category)."""
+    questions = list(CategoryAttribute.objects.select_related("category").filter(category__code=code))
+    if questions:
+        return questions[0].category, questions
+    try:
+        return Category.objects.get(code=code), []
+    except Category.DoesNotExist:
+        return None, []
 
 
 @router.post(
@@ -192,6 +210,7 @@ def create_demand(request):
         lat=checked["lat"],
         long=checked["long"],
         attributes=data.attributes,
+        questions=checked["questions"],
         ip=request.META.get("REMOTE_ADDR"),
     )
     return Answer(201, demand)

@@ -34,6 +34,7 @@ from gongzhi.demands.models import (
     MAX_PHOTOS,
     OPEN_STATES,
     Category,
+    CategoryAttribute,
     Channel,
     Demand,
     DemandEvent,
@@ -162,11 +163,13 @@ def _check_rate(user: Any, ip: str | None, now: datetime.datetime) -> None:
         )
 
 
-def _check_attributes(category: Category, answers: dict[str, Any]) -> dict[str, Any]:
+def _check_attributes(
+    category: Category, answers: dict[str, Any], questions: list[CategoryAttribute] | None = None
+) -> dict[str, Any]:
     """Answers to the category's questions: required ones present, list answers among the choices."""
     clean: dict[str, Any] = {}
     errors = []
-    for attribute in category.attributes.all():
+    for attribute in category.attributes.all() if questions is None else questions:
         value = answers.get(attribute.code)
         if value in (None, "", []):
             if attribute.required:
@@ -216,12 +219,14 @@ def demand_submit(
     photos: list[UploadedFile] | None = None,
     ip: str | None = None,
     at: datetime.datetime | None = None,
+    questions: list[CategoryAttribute] | None = None,
 ) -> Demand:
     """Take a demand in from any channel and route it to the station and branch of its area.
 
     Residents (portal) and grid workers report at any place they can see; staff entering a walk-in or a
     phone call need `change` at the place. `at` backdates a demand (demo data and imports only).
-    `extra` is kept beside the answers as given (e.g. an Open311 client's media_url).
+    `extra` is kept beside the answers as given (e.g. an Open311 client's media_url). `questions`, when
+    the caller has read them already, are the category's attributes in their order (saves a query).
     """
     now = at or timezone.now()
     description = (description or "").strip()
@@ -252,7 +257,7 @@ def demand_submit(
             errors.setdefault("photos", []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
-    answers = {**(extra or {}), **_check_attributes(category, attributes or {})}
+    answers = {**(extra or {}), **_check_attributes(category, attributes or {}, questions)}
     if (
         by is not None
         and channel in (Channel.WALK_IN, Channel.PHONE)
