@@ -181,6 +181,10 @@ IMPORT_MAX_BYTES = env_int("GONGZHI_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 PAGE_SIZE = 50
 
+# How many reverse proxies of ours stand in front of gunicorn (nginx: 1). Their X-Forwarded-For entries give
+# the client's address for per-address rate limits; 0 believes only REMOTE_ADDR. See core/clients.py.
+TRUSTED_PROXIES = env_int("GONGZHI_TRUSTED_PROXIES", 0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

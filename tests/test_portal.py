@@ -324,6 +324,34 @@ def test_a_sixth_report_from_one_network_address_within_an_hour_is_refused(clien
         assert post_report(client, form_data(world, category), ip="198.51.100.1").status_code == 302
 
 
+def test_behind_our_proxy_each_resident_counts_by_their_own_address(client, world, category, settings):
+    """nginx gives every request the same REMOTE_ADDR: the limit per address reads the address it saw."""
+    settings.TRUSTED_PROXIES = 1
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    residents = [make_user(f"t-p{n}", Role.RESIDENT, world.plaza) for n in range(7)]
+
+    def through_proxy(user, address: str, spoofed: str = ""):
+        client.force_login(user)
+        forwarded = f"{spoofed}, {address}" if spoofed else address
+        return client.post(
+            reverse("portal:report"),
+            form_data(world, category),
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    with time_machine.travel(datetime.datetime(2025, 6, 10, 9, 0, tzinfo=SHANGHAI), tick=False):
+        # Five residents behind one home router, each faking another address in front of it.
+        for n, user in enumerate(residents[:5]):
+            assert through_proxy(user, "203.0.113.7", spoofed=f"192.0.2.{n}").status_code == 302
+        refused = through_proxy(residents[5], "203.0.113.7", spoofed="192.0.2.99")
+        assert refused.status_code == 400
+        assert "Too many demands were sent from this network in the last hour." in refused.content.decode()
+        # A resident elsewhere, through the same proxy, is not held back by them.
+        assert through_proxy(residents[6], "198.51.100.1").status_code == 302
+    assert set(Demand.objects.values_list("submitted_ip", flat=True)) == {"203.0.113.7", "198.51.100.1"}
+
+
 # --- following and rating -----------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from ninja.responses import Status as Answer
 from pydantic import ValidationError as SchemaError
 
 from gongzhi.core.api import Page, page_of
+from gongzhi.core.clients import client_ip
 from gongzhi.core.roles import Action
 from gongzhi.core.scoping import can
 from gongzhi.demands import services
@@ -211,7 +212,7 @@ def create_demand(request):
         long=checked["long"],
         attributes=data.attributes,
         questions=checked["questions"],
-        ip=request.META.get("REMOTE_ADDR"),
+        ip=client_ip(request),
     )
     return Answer(201, demand)
 

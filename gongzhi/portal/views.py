@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from gongzhi.core.clients import client_ip
 from gongzhi.core.paging import paginate
 from gongzhi.core.roles import Action
 from gongzhi.core.scoping import can_anywhere
@@ -52,7 +53,7 @@ def _page(request: HttpRequest, template: str, context: dict, tab: str, status: 
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _own_demand(request: HttpRequest, pk: int) -> Demand:

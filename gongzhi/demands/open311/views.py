@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from gongzhi.core.clients import client_ip
 from gongzhi.demands.models import Category
 from gongzhi.demands.open311 import fields
 from gongzhi.demands.open311.intake import Open311Error, open311_submit, param, parse_submission
@@ -148,7 +149,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             else _("api_key is required to submit a request."),
             status=403,
         )
-    demand = open311_submit(parse_submission(request.POST), ip=request.META.get("REMOTE_ADDR"))
+    demand = open311_submit(parse_submission(request.POST), ip=client_ip(request))
     answer = {
         "service_request_id": demand.number,
         "service_notice": fields.service_notice(demand),
