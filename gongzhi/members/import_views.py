@@ -65,6 +65,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         "form": form,
         "jobs": _member_jobs(request).only(*_LIST_FIELDS)[:RECENT_JOBS],
         "can_reveal": can_anywhere(request.user, Action.REVEAL),
+        "status_url": "members:import_status",
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "members/import.html", context, status=status)

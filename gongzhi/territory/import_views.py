@@ -47,7 +47,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
         return redirect("territory:import_status", job.pk)
     jobs = ImportJob.objects.filter(user=request.user, importer="").only(*_LIST_FIELDS)[:RECENT_JOBS]
     status = 400 if request.method == "POST" else 200
-    return render(request, "territory/import.html", {"form": form, "jobs": jobs}, status=status)
+    context = {"form": form, "jobs": jobs, "status_url": "territory:import_status"}
+    return render(request, "territory/import.html", context, status=status)
 
 
 @login_required
