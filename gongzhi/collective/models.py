@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.party.models import PartyOrg
 from gongzhi.territory.models import Place, PlaceKind, code_validator
@@ -106,7 +107,7 @@ STEP_ORDER: list[str] = list(Step.values)
 
 
 class Outcome(models.TextChoices):
-    OPEN = "open", _("In progress")
+    OPEN = "open", pgettext_lazy("collective decision", "In progress")
     REJECTED = "rejected", _("Rejected by the shareholders")
     COMPLETED = "completed", _("Completed")
 
@@ -126,7 +127,9 @@ class Decision(models.Model):
         related_name="decisions",
     )
     title = models.CharField(_("title"), max_length=200)
-    subject = models.CharField(_("subject"), max_length=20, choices=Subject.choices)
+    subject = models.CharField(
+        pgettext_lazy("collective decision", "subject"), max_length=20, choices=Subject.choices
+    )
     amount = models.DecimalField(_("amount (yuan)"), null=True, blank=True, **MONEY)
     description = models.TextField(_("description"), blank=True)
     follows = models.ForeignKey(

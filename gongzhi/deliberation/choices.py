@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CommitteeKind(models.TextChoices):
@@ -60,7 +61,7 @@ class MeetingMode(models.TextChoices):
 class MeetingStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     OPEN = "open", _("In session")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("meeting", "Closed")  # 已结束, not a demand's or a place's "closed"
 
 
 class AttendanceMode(models.TextChoices):
