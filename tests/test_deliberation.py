@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.roles import Role
-from gongzhi.deliberation import rules
+from gongzhi.deliberation import demo, rules
 from gongzhi.deliberation import services as s
 from gongzhi.deliberation.models import (
     ActionStatus,
@@ -26,11 +26,14 @@ from gongzhi.deliberation.models import (
     Attendance,
     CommitteeKind,
     MajorityRule,
+    Meeting,
     MeetingMode,
     MeetingStatus,
     Motion,
     MotionResult,
+    Resolution,
     Stakeholder,
+    Topic,
     TopicStatus,
     Vote,
 )
@@ -43,8 +46,11 @@ from gongzhi.deliberation.selectors import (
     published_resolutions_for_resident,
 )
 from gongzhi.demands.models import Category, Channel, DemandEvent, EventKind, Status
-from gongzhi.demands.services import demand_submit
+from gongzhi.demands.services import demand_put_on_agenda, demand_resolve, demand_submit
+from gongzhi.demo.loader import load_bantian
+from gongzhi.members.demo import load_members
 from gongzhi.notifications.models import Notification
+from gongzhi.territory.models import Place
 from tests.factories import make_member, make_user
 
 TERM = datetime.date(2024, 1, 1)
@@ -761,3 +767,211 @@ def test_the_lists_cost_the_same_queries_at_n_and_3n(endpoint, cast, world, clie
     many, three_n = queries()
     assert three_n == 3 * n if endpoint != "committees" else three_n == 3 * (n - 1) + 1
     assert few == many
+
+
+# --- backdated moments (demo data and imports) and linking demands no longer open ----------------------
+
+
+def _when(*parts: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(*parts))
+
+
+def test_a_backdated_meeting_keeps_the_moments_it_was_given(cast):
+    """Each service stamps `at` instead of now, and a moment may not come before the step it follows."""
+    held = _when(2024, 3, 5, 19, 30)
+    minute = datetime.timedelta(minutes=1)
+    meeting = s.meeting_schedule(
+        by=cast.staff, committee=cast.committee, title="第一次会议", scheduled_at=held, topics=[cast.topic]
+    )
+    meeting = s.meeting_send_notice(by=cast.staff, meeting=meeting, at=held - datetime.timedelta(days=7))
+    for seat in cast.seats:
+        s.attendance_record(by=cast.staff, meeting=meeting, seat=seat, present=True)
+    meeting = s.meeting_open(by=cast.staff, meeting=meeting, at=held)
+    with pytest.raises(ValidationError):  # a motion before the meeting opened
+        s.motion_open(by=cast.staff, meeting=meeting, text="同意", at=held - minute)
+    motion = s.motion_open(
+        by=cast.staff,
+        meeting=meeting,
+        text="同意加装电梯",
+        agenda_item=meeting.agenda_items.get(),
+        at=held + 5 * minute,
+    )
+    with pytest.raises(ValidationError):  # a vote before the motion was put
+        s.vote_record(by=cast.staff, motion=motion, seat=cast.seats[0], choice="for", at=held + minute)
+    for seat in cast.seats:
+        s.vote_record(by=cast.staff, motion=motion, seat=seat, choice="for", at=held + 10 * minute)
+    with pytest.raises(ValidationError):  # closing the vote before the votes
+        s.motion_close(by=cast.staff, motion=motion, at=held + 9 * minute)
+    motion = s.motion_close(by=cast.staff, motion=motion, at=held + 15 * minute)
+    resolution = s.resolution_adopt(by=cast.staff, motion=motion, at=held + 16 * minute)
+    with pytest.raises(ValidationError):  # closing the meeting before the resolution
+        s.meeting_close(by=cast.staff, meeting=meeting, minutes="纪要", at=held + 15 * minute)
+    meeting = s.meeting_close(by=cast.staff, meeting=meeting, minutes="纪要", at=held + 20 * minute)
+    with pytest.raises(ValidationError):  # publishing before the adoption
+        s.resolution_publish(by=cast.staff, resolution=resolution, at=held)
+    published = held + datetime.timedelta(days=1)
+    resolution = s.resolution_publish(by=cast.staff, resolution=resolution, at=published)
+
+    meeting.refresh_from_db()
+    motion.refresh_from_db()
+    resolution.refresh_from_db()
+    assert meeting.notice_sent_at == held - datetime.timedelta(days=7)
+    assert (meeting.opened_at, meeting.closed_at) == (held, held + 20 * minute)
+    assert (motion.opened_at, motion.closed_at) == (held + 5 * minute, held + 15 * minute)
+    assert {v.cast_at for v in motion.votes.all()} == {held + 10 * minute}
+    assert (resolution.adopted_at, resolution.published_at) == (held + 16 * minute, published)
+    # Without `at`, now: after every moment given.
+    later = s.meeting_schedule(
+        by=cast.staff, committee=cast.committee, title="会", scheduled_at=timezone.now()
+    )
+    before = timezone.now()
+    assert s.meeting_open(by=cast.staff, meeting=later).opened_at >= before
+
+
+def test_a_backdated_topic_is_raised_and_screened_then(cast):
+    since = _when(2024, 1, 1, 17, 0)
+    topic = s.topic_raise(by=None, committee=cast.committee, title="停车", source="station", at=since)
+    with pytest.raises(ValidationError):  # screened before it was raised
+        s.topic_screen(by=None, topic=topic, decision="accepted", at=since - datetime.timedelta(days=1))
+    topic = s.topic_screen(by=None, topic=topic, decision="accepted", at=since)
+    topic.refresh_from_db()
+    assert topic.created_at == topic.screened_at == since
+
+
+def _resolved(demand, on: datetime.datetime):
+    return demand_resolve(by=None, demand=demand, reply="已解决", at=on)
+
+
+def test_a_resolved_demand_is_linked_to_a_topic_as_it_is(cast, demands, world):
+    """Within the committee's place, by its organisers, audited; an open one also goes on the agenda."""
+    resolved = _resolved(demands[0], _when(2024, 2, 1, 10, 0))
+    plaza_demand = demand_submit(
+        by=None, channel=Channel.WALK_IN, category=demands[0].category, place=world.plaza, description="外"
+    )
+    with pytest.raises(ValidationError):  # not at the committee's place
+        s.topic_link_demand(by=cast.staff, topic=cast.topic, demand=plaza_demand)
+    for stranger in (cast.outsider, cast.secretary, cast.holders[0]):  # can neither see it nor organise
+        with pytest.raises(PermissionDenied):
+            s.topic_link_demand(by=stranger, topic=cast.topic, demand=resolved)
+    assert not cast.topic.demands.exists()
+
+    s.topic_link_demand(by=cast.staff, topic=cast.topic, demand=resolved)
+    assert list(cast.topic.demands.all()) == [resolved]
+    after = type(resolved).objects.get(pk=resolved.pk)
+    assert (after.status, after.reply, after.agenda_ref, after.resolved_at) == (
+        Status.RESOLVED,
+        resolved.reply,
+        resolved.agenda_ref,
+        resolved.resolved_at,
+    )
+    event = AuditEvent.objects.get(action="topic_link_demand")
+    assert (event.actor, event.target_id, event.changes) == (
+        cast.staff,
+        str(cast.topic.pk),
+        {"demands": [None, [str(resolved.pk)]]},
+    )
+    with pytest.raises(ValidationError):  # already linked
+        s.topic_link_demand(by=cast.staff, topic=cast.topic, demand=resolved)
+
+    s.topic_link_demand(by=None, topic=cast.topic, demand=demands[1])  # open: on the agenda too
+    demands[1].refresh_from_db()
+    assert demands[1].agenda_ref == s.agenda_ref(cast.topic)
+    assert set(cast.topic.demands.all()) == set(demands)
+
+
+def test_a_done_action_counts_a_demand_resolved_on_its_own(cast, demands, world):
+    resolved = _resolved(demands[0], _when(2024, 2, 1, 10, 0))
+    s.topic_link_demand(by=cast.staff, topic=cast.topic, demand=resolved)
+    meeting = sit(cast)
+    resolution = passed_resolution(cast, meeting)
+    action = s.action_add(
+        by=cast.staff,
+        resolution=resolution,
+        title="加装",
+        deadline=datetime.date(2099, 1, 1),
+        owner_name="物业",
+    )
+    with pytest.raises(ValidationError):  # not done yet
+        s.action_link_demand(by=cast.staff, action=action, demand=resolved)
+    action = s.action_update(by=cast.staff, action=action, progress=100, resolve_demands=True)
+    assert not action.demands_resolved.exists()  # it resolves open demands only
+    with pytest.raises(PermissionDenied):
+        s.action_link_demand(by=cast.outsider, action=action, demand=resolved)
+    with pytest.raises(ValidationError):  # still open
+        s.action_link_demand(by=cast.staff, action=action, demand=demands[1])
+    other = _resolved(
+        demand_submit(
+            by=None,
+            channel=Channel.WALK_IN,
+            category=demands[0].category,
+            place=world.estate,
+            description="别",
+        ),
+        _when(2024, 2, 2, 10, 0),
+    )
+    with pytest.raises(ValidationError):  # not on the topic behind the resolution
+        s.action_link_demand(by=cast.staff, action=action, demand=other)
+
+    s.action_link_demand(by=cast.staff, action=action, demand=resolved)
+    assert list(action.demands_resolved.all()) == [resolved]
+    assert AuditEvent.objects.filter(action="action_link_demand", target_id=str(action.pk)).count() == 1
+    with pytest.raises(ValidationError):  # already counted
+        s.action_link_demand(by=cast.staff, action=action, demand=resolved)
+    assert deliberation_stats(world.wuhe)["demands_resolved_by_resolutions"] == 1
+
+
+@pytest.mark.parametrize("resolved_first", [True, False])
+def test_the_demo_meetings_keep_their_2018_2019_moments(db, settings, resolved_first):
+    """城市广场's meetings of 2018–19 opened, voted, closed and published then, not when the demo loaded;
+    the medical demand is linked through the services: as it was when the demand demo resolved it, or
+    resolved by the committee's action when still open."""
+    settings.DEMO_MODE = True
+    load_bantian(log=lambda _msg: None)
+    load_members(log=lambda _msg: None)
+    plaza = Place.objects.get(code="city-plaza")
+    category = Category.objects.create(code="medical", name="就医", limit_days=10)
+    medical = demand_submit(
+        by=None,
+        channel="walk_in",
+        category=category,
+        place=plaza,
+        description="没有社康中心",
+        at=_when(2018, 6, 15, 10, 0),
+    )
+    demand_put_on_agenda(by=None, demand=medical, agenda_ref=demo.MEDICAL_AGENDA_REF)
+    if resolved_first:
+        medical = _resolved(medical, _when(2019, 4, 26, 10, 0))
+    assert demo.load_deliberation(log=lambda _msg: None) == 3
+
+    years = {2018, 2019}
+    meetings = Meeting.objects.filter(committee__place=plaza, scheduled_at__year__lt=2020).order_by(
+        "scheduled_at"
+    )
+    assert meetings.count() == 3
+    for meeting in meetings:
+        assert meeting.opened_at == meeting.scheduled_at
+        assert meeting.closed_at.year in years and meeting.closed_at > meeting.opened_at
+        for motion in meeting.motions.all():
+            assert meeting.opened_at < motion.opened_at < motion.closed_at < meeting.closed_at
+            assert all(motion.opened_at < v.cast_at < motion.closed_at for v in motion.votes.all())
+    resolutions = Resolution.objects.filter(meeting__in=meetings)
+    assert resolutions.count() == 4
+    for resolution in resolutions:
+        assert resolution.adopted_at.year in years
+        day_after = timezone.localdate(resolution.meeting.scheduled_at) + datetime.timedelta(days=1)
+        assert timezone.localdate(resolution.published_at) == day_after
+    first = meetings.first()
+    assert timezone.localtime(first.opened_at) == _when(2018, 9, 20, 19, 30)
+    assert timezone.localdate(first.closed_at) == datetime.date(2018, 9, 20)
+    assert all(t.created_at.year == 2018 for t in Topic.objects.filter(agenda_items__meeting__in=meetings))
+
+    medical_resolution = resolutions.get(text="推动城广社康中心建设")
+    assert medical_resolution.actions.filter(demands_resolved=medical).exists()
+    assert medical.topics.get().committee == medical_resolution.meeting.committee
+    medical.refresh_from_db()
+    topic = medical.topics.get()
+    assert medical.status == Status.RESOLVED
+    assert medical.agenda_ref == (demo.MEDICAL_AGENDA_REF if resolved_first else s.agenda_ref(topic))
+    if not resolved_first:
+        assert timezone.localdate(medical.resolved_at) == datetime.date(2019, 3, 20)
+    assert AuditEvent.objects.filter(action__in=["topic_link_demand", "action_link_demand"]).count() == 2

@@ -7,11 +7,15 @@ from September 2018 solved noise and garbage problems and the five-year problem 
 (城广社康中心 went into construction); and 大光勘's party-and-masses joint meeting on collective assets.
 Holders are illustrative, except 曾拥军 and the demo accounts `member` (城市广场) and `dgk` (大光勘).
 
-Meetings keep their historical dates (`scheduled_at`, seat terms, action deadlines and progress reports,
-which the services accept); the times the services stamp themselves (opened, votes cast, vote closed,
-adopted, closed, published) are the time of loading. The medical demand was resolved by the demand demo
-before this runs, so its topic and the action that carried it out are linked to it directly: no service
-links a demand that is no longer open. 城市广场 also has a meeting next week, with the notice sent.
+Meetings keep their historical moments, passed to the services as `at`: topics are raised and screened on
+the day the committee was set up; a meeting opens at its time, each motion is put some minutes later, its
+votes follow, then the vote closes and the resolution is adopted; the meeting closes after its last motion
+and each resolution is published on the day the plan gives, or the day after the meeting; action deadlines
+and progress reports keep their dates. What no service takes a moment for stays the time of loading: when
+rows were created (the committee, attendance recorded, action items added) and the audit log. The medical
+demand was resolved by the demand demo before this runs: `topic_link_demand` puts it on its topic as it is,
+and `action_link_demand` counts it among the demands the last action of the resolution resolved. 城市广场 also
+has a meeting next week, with the notice sent now.
 
 Idempotent: a committee already at its place is left as it is.
 """
@@ -30,7 +34,7 @@ from gongzhi.accounts.models import User
 from gongzhi.deliberation import services as s
 from gongzhi.deliberation.choices import MotionResult
 from gongzhi.deliberation.models import ActionItem, Committee, Meeting, Resolution, Seat, Topic
-from gongzhi.demands.models import Demand
+from gongzhi.demands.models import DONE_STATES, Demand
 from gongzhi.members.models import Member
 from gongzhi.notifications.models import Notification
 from gongzhi.notifications.services import notification_mark_read
@@ -43,6 +47,8 @@ MEDICAL_AGENDA_REF = "城市广场小区事务协商委员会"
 # secretary), "user:NAME" (a demo account) or a name. Attendance lists seat indices away. Votes are
 # [for, against, abstaining] among the members present, in seat order. Actions: [title, carried out by,
 # deadline, [[day, progress %, note], …]]; 100 % is done (and resolves the demands behind it, if open).
+# A motion's `published` (a day, or "YYYY-MM-DD HH:MM") is when its resolution was published; by default
+# the day after the meeting.
 PLANS = yaml.safe_load("""
 - place: wuhe-xincun
   branch: wuhe-xincun-zb
@@ -207,6 +213,16 @@ def _day(value) -> datetime.date:
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
+# A sitting's timetable: motion n (from 0) is put MOTION_EVERY·n + MOTION_AFTER after the opening, the
+# votes are given VOTE_AFTER later, the vote closes CLOSE_AFTER after the motion was put and the
+# resolution is adopted a minute later; the meeting closes when a next motion would have been put.
+MOTION_EVERY = datetime.timedelta(minutes=20)
+MOTION_AFTER = datetime.timedelta(minutes=5)
+VOTE_AFTER = datetime.timedelta(minutes=5)
+CLOSE_AFTER = datetime.timedelta(minutes=10)
+MINUTE = datetime.timedelta(minutes=1)
+
+
 def _at(value) -> datetime.datetime:
     if isinstance(value, datetime.date):
         value = f"{value.isoformat()} 17:00"
@@ -226,13 +242,22 @@ def _holder(spec: str, members: list[Member]) -> dict[str, Any]:
     return {"holder_name": spec}
 
 
+def _published(mp: dict, meeting: Meeting) -> datetime.datetime:
+    """When the motion's resolution was published: the plan's day, or the day after the meeting."""
+    if mp.get("published"):
+        return _at(mp["published"])
+    return _at(timezone.localdate(meeting.scheduled_at) + datetime.timedelta(days=1))
+
+
 def _hold(committee: Committee, seats: list[Seat], topics: dict[str, Topic], plan: dict, venue: str) -> list:
-    """One sitting from schedule to close; returns the resolutions adopted, each with its motion's plan."""
+    """One sitting from schedule to close, at its historical moments; returns the resolutions adopted,
+    each with its motion's plan and when it is published."""
+    held = _at(plan["at"])
     meeting = s.meeting_schedule(
         by=None,
         committee=committee,
         title=plan["title"],
-        scheduled_at=_at(plan["at"]),
+        scheduled_at=held,
         venue=venue,
         topics=[topics[t] for t in plan["topics"]],
     )
@@ -242,29 +267,34 @@ def _hold(committee: Committee, seats: list[Seat], topics: dict[str, Topic], pla
         s.attendance_record(
             by=None, meeting=meeting, seat=seat, present=i not in away, on_leave=i in on_leave
         )
-    s.meeting_open(by=None, meeting=meeting)
+    s.meeting_open(by=None, meeting=meeting, at=held)
     present = [seat for i, seat in enumerate(seats) if i not in away]
     items = list(meeting.agenda_items.order_by("order"))
     adopted = []
-    for mp in plan["motions"]:
+    for n, mp in enumerate(plan["motions"]):
         index = mp.get("topic", 0)
         item = items[index] if index is not None else None
+        put = held + MOTION_EVERY * n + MOTION_AFTER
         motion = s.motion_open(
-            by=None, meeting=meeting, text=mp["text"], agenda_item=item, rule=mp.get("rule")
+            by=None, meeting=meeting, text=mp["text"], agenda_item=item, rule=mp.get("rule"), at=put
         )
         votes_for, against, abstain = mp["votes"]
         choices = ["for"] * votes_for + ["against"] * against + ["abstain"] * abstain
         for seat, choice in zip(present, choices, strict=False):
-            s.vote_record(by=None, motion=motion, seat=seat, choice=choice)
-        motion = s.motion_close(by=None, motion=motion)
+            s.vote_record(by=None, motion=motion, seat=seat, choice=choice, at=put + VOTE_AFTER)
+        motion = s.motion_close(by=None, motion=motion, at=put + CLOSE_AFTER)
         if motion.result == MotionResult.PASSED:
-            adopted.append((s.resolution_adopt(by=None, motion=motion, text=mp.get("resolution", "")), mp))
-    s.meeting_close(by=None, meeting=meeting, minutes=plan["minutes"])
+            resolution = s.resolution_adopt(
+                by=None, motion=motion, text=mp.get("resolution", ""), at=put + CLOSE_AFTER + MINUTE
+            )
+            adopted.append((resolution, mp, _published(mp, meeting)))
+    closing = held + MOTION_EVERY * len(plan["motions"]) + MOTION_AFTER  # when a next motion would be put
+    s.meeting_close(by=None, meeting=meeting, minutes=plan["minutes"], at=closing)
     return adopted
 
 
-def _carry_out(resolution: Resolution, mp: dict) -> list[ActionItem]:
-    """The resolution's actions, reported on at their historical dates until done; then it is published."""
+def _carry_out(resolution: Resolution, mp: dict, published: datetime.datetime) -> list[ActionItem]:
+    """The resolution's actions, reported on at their historical dates until done; and its publication."""
     actions = []
     for title, owner, deadline, updates in mp.get("actions", ()):
         action = s.action_add(
@@ -280,7 +310,7 @@ def _carry_out(resolution: Resolution, mp: dict) -> list[ActionItem]:
                 at=_at(day),
             )
         actions.append(action)
-    s.resolution_publish(by=None, resolution=resolution)
+    s.resolution_publish(by=None, resolution=resolution, at=published)
     return actions
 
 
@@ -296,6 +326,9 @@ def _medical_demand(place: Place) -> Demand | None:
 
 
 def _topics(committee: Committee, plan: dict, medical: Demand | None) -> dict[str, Topic]:
+    """The committee's topics, raised and accepted on the day it was set up; the medical one carries the
+    demand."""
+    since = _at(_day(plan["since"]))
     topics = {}
     for title, (source, description) in plan["topics"].items():
         is_medical = medical is not None and title == plan.get("medical_topic")
@@ -305,10 +338,11 @@ def _topics(committee: Committee, plan: dict, medical: Demand | None) -> dict[st
             title=title,
             description=medical.description if is_medical else description,
             source=source,
+            at=since,
         )
-        topics[title] = s.topic_screen(by=None, topic=topic, decision="accepted")
+        topics[title] = s.topic_screen(by=None, topic=topic, decision="accepted", at=since)
         if is_medical:
-            topics[title].demands.add(medical)  # resolved already: no service links it (see above)
+            topics[title] = s.topic_link_demand(by=None, topic=topics[title], demand=medical)
     return topics
 
 
@@ -337,12 +371,20 @@ def _load(plan: dict, log: Callable[[str], None]) -> Committee | None:
     medical = _medical_demand(place) if plan.get("medical_topic") else None
     topics = _topics(committee, plan, medical)
     for meeting in plan["meetings"]:
-        for resolution, mp in _hold(committee, seats, topics, meeting, plan["venue"]):
-            actions = _carry_out(resolution, mp)
+        for resolution, mp, published in _hold(committee, seats, topics, meeting, plan["venue"]):
+            actions = _carry_out(resolution, mp, published)
             if mp.get("medical") and medical is not None:
-                actions[-1].demands_resolved.add(medical)  # a no-op when it resolved the demand itself
+                _credit(actions[-1], medical)
     log(f"  {plan['name']}: {len(seats)} seats, {len(plan['meetings'])} meetings.")
     return committee
+
+
+def _credit(action: ActionItem, demand: Demand) -> None:
+    """Count the medical demand among those the action resolved, unless the action resolved it itself
+    (when the demand was still open as the demo loaded) or it was not resolved at all."""
+    demand.refresh_from_db(fields=["status"])
+    if demand.status in DONE_STATES and not action.demands_resolved.filter(pk=demand.pk).exists():
+        s.action_link_demand(by=None, action=action, demand=demand)
 
 
 def _upcoming(committee: Committee, plan: dict) -> Meeting:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from gongzhi.core.audit import audit_record
 from gongzhi.core.roles import Action
 from gongzhi.core.scoping import can
 from gongzhi.deliberation.models import Committee, Meeting, MeetingStatus, Seat
+from gongzhi.demands.models import Demand
 
 
 def authorise(by: Any, committee: Committee, action: str = Action.CHANGE) -> None:
@@ -24,6 +26,15 @@ def authorise(by: Any, committee: Committee, action: str = Action.CHANGE) -> Non
 
 def audit(by: Any, action: str, obj: Model, committee: Committee, changes: dict | None = None) -> None:
     audit_record(actor=by, action=action, obj=obj, place_path=committee.place.path, changes=changes or {})
+
+
+def check_demand_at(by: Any, committee: Committee, demand: Demand, field: str = "demand") -> None:
+    """A demand a committee takes up lies at its place (or inside it) and, for a user, is one they may
+    see. `by=None` is the system."""
+    if not demand.place_path.startswith(committee.place.path):
+        raise ValidationError({field: [_("Demand %(n)s is not at this committee's place.") % {"n": demand}]})
+    if by is not None and not can(by, Action.VIEW, demand.place_path):
+        raise PermissionDenied
 
 
 def locked_meeting(meeting: Meeting) -> Meeting:
@@ -48,6 +59,19 @@ def require_status(meeting: Meeting, *states: str) -> None:
             _("The meeting is “%(status)s”: this cannot be done now.")
             % {"status": meeting.get_status_display()}
         )
+
+
+def moment(at: datetime.datetime | None, *after: datetime.datetime | None) -> datetime.datetime:
+    """The moment a service stamps: `at` (demo data and imports backdate with it) or now. It may not come
+    before the moments of the steps it follows (`after`; those not taken yet are None)."""
+    now = at or timezone.now()
+    earlier = [t for t in after if t is not None and t > now]
+    if earlier:
+        raise ValidationError(
+            _("This would come before the step it follows (%(then)s).")
+            % {"then": timezone.localtime(max(earlier)).strftime("%Y-%m-%d %H:%M")}
+        )
+    return now
 
 
 def meeting_day(meeting: Meeting):

@@ -14,8 +14,8 @@ from gongzhi.core.roles import Action
 from gongzhi.core.scoping import can
 from gongzhi.deliberation.choices import ActionStatus
 from gongzhi.deliberation.models import ActionItem, ActionUpdate, Resolution
-from gongzhi.deliberation.services._common import audit, authorise, link
-from gongzhi.demands.models import Demand
+from gongzhi.deliberation.services._common import audit, authorise, check_demand_at, link
+from gongzhi.demands.models import DONE_STATES, Demand
 from gongzhi.demands.services import demand_resolve
 from gongzhi.notifications.services import notify
 
@@ -134,4 +134,34 @@ def action_update(
             reply = f"{reply}\n{note.strip()}"
         resolved = [demand_resolve(by=by, demand=d, reply=reply, at=now) for d in demands_behind(resolution)]
         action.demands_resolved.add(*resolved)
+    return action
+
+
+@transaction.atomic
+def action_link_demand(*, by: Any, action: ActionItem, demand: Demand) -> ActionItem:
+    """Count a demand already resolved (by its own handling) among those a done action item resolved, when
+    it is on the topic behind the resolution: `action_update` resolves only demands still open. The
+    demand is left as it is. Organisers only; `by=None` is the system."""
+    action = (
+        ActionItem.objects.select_for_update(of=("self",))
+        .select_related("resolution__meeting__committee__place", "resolution__motion__agenda_item__topic")
+        .get(pk=action.pk)
+    )
+    demand = Demand.objects.get(pk=demand.pk)  # its status now, not as the caller last read it
+    committee = action.resolution.meeting.committee
+    authorise(by, committee)
+    check_demand_at(by, committee, demand)
+    if action.status != ActionStatus.DONE:
+        raise ValidationError(_("This action is not done yet."))
+    if demand.status not in DONE_STATES:  # resolved, and perhaps rated since
+        raise ValidationError({"demand": [_("Demand %(n)s has not been resolved.") % {"n": demand}]})
+    item = action.resolution.motion.agenda_item
+    if item is None or not item.topic.demands.filter(pk=demand.pk).exists():
+        raise ValidationError(
+            {"demand": [_("Demand %(n)s is not on the topic behind this resolution.") % {"n": demand}]}
+        )
+    if action.demands_resolved.filter(pk=demand.pk).exists():
+        raise ValidationError({"demand": [_("Demand %(n)s is already linked.") % {"n": demand}]})
+    action.demands_resolved.add(demand)
+    audit(by, "action_link_demand", action, committee, {"demands_resolved": [None, [str(demand.pk)]]})
     return action

@@ -38,6 +38,7 @@ from gongzhi.deliberation.services._common import (
     current_seats,
     link,
     locked_meeting,
+    moment,
     refuse_if_closed,
     require_seat_of,
     require_status,
@@ -109,8 +110,9 @@ def agenda_add(*, by: Any, meeting: Meeting, topic: Topic) -> AgendaItem:
 
 
 @transaction.atomic
-def meeting_send_notice(*, by: Any, meeting: Meeting) -> Meeting:
-    """Tell every current seat holder with an account of the meeting: time, venue, mode and agenda."""
+def meeting_send_notice(*, by: Any, meeting: Meeting, at: datetime.datetime | None = None) -> Meeting:
+    """Tell every current seat holder with an account of the meeting: time, venue, mode and agenda.
+    `at`: when the notice went out, if not now (demo data and imports)."""
     meeting = locked_meeting(meeting)
     authorise(by, meeting.committee)
     require_status(meeting, MeetingStatus.SCHEDULED)
@@ -126,20 +128,21 @@ def meeting_send_notice(*, by: Any, meeting: Meeting) -> Meeting:
         body=f"{meeting.venue} · {meeting.get_mode_display()}\n{agenda}".strip(),
         link=link("meeting", meeting.pk),
     )
-    meeting.notice_sent_at = timezone.now()
+    meeting.notice_sent_at = moment(at)
     meeting.save(update_fields=["notice_sent_at"])
     audit(by, "meeting_send_notice", meeting, meeting.committee, {"notified": [None, len(holders)]})
     return meeting
 
 
 @transaction.atomic
-def meeting_open(*, by: Any, meeting: Meeting) -> Meeting:
-    """Open the sitting: motions can now be put and voted on."""
+def meeting_open(*, by: Any, meeting: Meeting, at: datetime.datetime | None = None) -> Meeting:
+    """Open the sitting: motions can now be put and voted on. `at`: when it opened, if not now (demo data
+    and imports); the steps that follow may not come before it."""
     meeting = locked_meeting(meeting)
     authorise(by, meeting.committee)
     require_status(meeting, MeetingStatus.SCHEDULED)
     meeting.status = MeetingStatus.OPEN
-    meeting.opened_at = timezone.now()
+    meeting.opened_at = moment(at)
     meeting.save(update_fields=["status", "opened_at"])
     audit(
         by, "meeting_open", meeting, meeting.committee, {"status": [MeetingStatus.SCHEDULED, meeting.status]}
@@ -195,9 +198,12 @@ def meeting_save_minutes(*, by: Any, meeting: Meeting, minutes: str) -> Meeting:
 
 
 @transaction.atomic
-def meeting_close(*, by: Any, meeting: Meeting, minutes: str | None = None) -> Meeting:
+def meeting_close(
+    *, by: Any, meeting: Meeting, minutes: str | None = None, at: datetime.datetime | None = None
+) -> Meeting:
     """Close the sitting. It needs the attendance of every seat, the minutes, no vote still open, and a
-    resolution for every motion that passed. From then on the record changes only by amendment."""
+    resolution for every motion that passed. From then on the record changes only by amendment. `at`: when
+    it closed, if not now (demo data and imports); not before the opening, a vote or a resolution."""
     meeting = locked_meeting(meeting)
     authorise(by, meeting.committee)
     require_status(meeting, MeetingStatus.OPEN)
@@ -215,8 +221,11 @@ def meeting_close(*, by: Any, meeting: Meeting, minutes: str | None = None) -> M
         errors.append(_("Adopt a resolution for every motion that passed."))
     if errors:
         raise ValidationError(errors)
+    last = meeting.motions.aggregate(
+        closed=Max("closed_at"), vote=Max("votes__cast_at"), adopted=Max("resolution__adopted_at")
+    )
+    meeting.closed_at = moment(at, meeting.opened_at, *last.values())
     meeting.status = MeetingStatus.CLOSED
-    meeting.closed_at = timezone.now()
     meeting.save(update_fields=["status", "closed_at", "minutes"])
     resolutions = sorted(str(pk) for pk in meeting.resolutions.values_list("pk", flat=True))
     audit(

@@ -1,7 +1,9 @@
-"""Writes on topics: raising them, turning demands into one, and the branch's screening."""
+"""Writes on topics: raising them, turning demands into one, linking a demand to one, and the branch's
+screening."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,7 +16,7 @@ from gongzhi.core.roles import Action, Role
 from gongzhi.core.scoping import can
 from gongzhi.deliberation.choices import TopicSource, TopicStatus
 from gongzhi.deliberation.models import Committee, Seat, Topic
-from gongzhi.deliberation.services._common import audit, authorise, link
+from gongzhi.deliberation.services._common import audit, authorise, check_demand_at, link, moment
 from gongzhi.demands.models import Demand
 from gongzhi.demands.services import demand_put_on_agenda
 from gongzhi.notifications.services import notify
@@ -41,9 +43,16 @@ def _may_raise(user: Any, committee: Committee) -> bool:
 
 @transaction.atomic
 def topic_raise(
-    *, by: Any, committee: Committee, title: str, description: str = "", source: str = TopicSource.RESIDENT
+    *,
+    by: Any,
+    committee: Committee,
+    title: str,
+    description: str = "",
+    source: str = TopicSource.RESIDENT,
+    at: datetime.datetime | None = None,
 ) -> Topic:
-    """Put a matter before the committee. It waits, `proposed`, for the branch to screen it."""
+    """Put a matter before the committee. It waits, `proposed`, for the branch to screen it. `at`: when it
+    was raised, if not now (demo data and imports)."""
     if not _may_raise(by, committee):
         raise PermissionDenied
     if not committee.active:
@@ -60,6 +69,9 @@ def topic_raise(
     )
     topic.full_clean()
     topic.save()
+    if at is not None:  # `created_at` is stamped on insert: backdate it after
+        topic.created_at = at
+        Topic.objects.filter(pk=topic.pk).update(created_at=at)
     audit(by, "topic_raise", topic, committee, {"status": [None, topic.status]})
     return topic
 
@@ -74,10 +86,7 @@ def topic_from_demands(
     if not demands:
         raise ValidationError({"demands": [_("Choose at least one demand.")]})
     for demand in demands:
-        if not demand.place_path.startswith(committee.place.path):
-            raise ValidationError(
-                {"demands": [_("Demand %(n)s is not at this committee's place.") % {"n": demand}]}
-            )
+        check_demand_at(by, committee, demand, "demands")
         if not demand.is_open:
             raise ValidationError({"demands": [_("Demand %(n)s is no longer open.") % {"n": demand}]})
     actor = by if by is not None and by.is_authenticated else None
@@ -102,11 +111,39 @@ def topic_from_demands(
 
 
 @transaction.atomic
+def topic_link_demand(*, by: Any, topic: Topic, demand: Demand) -> Topic:
+    """Put one more demand on an existing topic, open or not: a demand resolved before the committee took
+    it up still belongs to the matter it deliberated. An open demand also goes on the agenda (as with
+    `topic_from_demands`); a closed one is left as it is (its status, reply and agenda reference)."""
+    topic = Topic.objects.select_for_update(of=("self",)).select_related("committee__place").get(pk=topic.pk)
+    demand = Demand.objects.get(pk=demand.pk)  # its status now, not as the caller last read it
+    committee = topic.committee
+    authorise(by, committee)
+    check_demand_at(by, committee, demand)
+    if topic.status in (TopicStatus.MERGED, TopicStatus.DECLINED):
+        raise ValidationError(_("“%(t)s” was merged or declined: choose another topic.") % {"t": topic})
+    if topic.demands.filter(pk=demand.pk).exists():
+        raise ValidationError({"demand": [_("Demand %(n)s is already linked.") % {"n": demand}]})
+    topic.demands.add(demand)
+    if demand.is_open:
+        demand_put_on_agenda(by=by, demand=demand, agenda_ref=agenda_ref(topic), note=topic.title)
+    audit(by, "topic_link_demand", topic, committee, {"demands": [None, [str(demand.pk)]]})
+    return topic
+
+
+@transaction.atomic
 def topic_screen(
-    *, by: Any, topic: Topic, decision: str, into: Topic | None = None, reason: str = ""
+    *,
+    by: Any,
+    topic: Topic,
+    decision: str,
+    into: Topic | None = None,
+    reason: str = "",
+    at: datetime.datetime | None = None,
 ) -> Topic:
     """The branch screens a proposed topic: `accepted` (it waits for an agenda), `merged` into another
-    topic of the committee (its demands go along), or `declined` with a reason the raiser is told."""
+    topic of the committee (its demands go along), or `declined` with a reason the raiser is told.
+    `at`: when it was screened, if not now (demo data and imports)."""
     topic = Topic.objects.select_for_update(of=("self",)).select_related("committee__place").get(pk=topic.pk)
     authorise(by, topic.committee)
     if topic.status != TopicStatus.PROPOSED:
@@ -126,7 +163,7 @@ def topic_screen(
         raise ValidationError({"decision": [_("Accept, merge or decline the topic.")]})
     topic.status = decision
     topic.screened_by = by if by is not None and by.is_authenticated else None
-    topic.screened_at = timezone.now()
+    topic.screened_at = moment(at, topic.created_at)
     topic.save(update_fields=["status", "merged_into", "decline_reason", "screened_by", "screened_at"])
     audit(by, "topic_screen", topic, topic.committee, {"status": [TopicStatus.PROPOSED, decision]})
     if topic.raised_by_id:

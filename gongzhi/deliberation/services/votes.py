@@ -3,12 +3,13 @@ publishing the resolution."""
 
 from __future__ import annotations
 
+import datetime
 from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,7 @@ from gongzhi.deliberation.services._common import (
     current_seats,
     link,
     locked_meeting,
+    moment,
     require_seat_of,
     require_status,
 )
@@ -62,9 +64,16 @@ def _already_voted(motion: Motion, seat: Seat) -> None:
 
 @transaction.atomic
 def motion_open(
-    *, by: Any, meeting: Meeting, text: str, agenda_item: AgendaItem | None = None, rule: str | None = None
+    *,
+    by: Any,
+    meeting: Meeting,
+    text: str,
+    agenda_item: AgendaItem | None = None,
+    rule: str | None = None,
+    at: datetime.datetime | None = None,
 ) -> Motion:
-    """Put a motion to the vote, under the committee's majority rule or a special one (two thirds)."""
+    """Put a motion to the vote, under the committee's majority rule or a special one (two thirds).
+    `at`: when, if not now (demo data and imports); not before the meeting opened."""
     meeting = locked_meeting(meeting)
     authorise(by, meeting.committee)
     require_status(meeting, MeetingStatus.OPEN)
@@ -74,7 +83,11 @@ def motion_open(
     if rule not in MajorityRule.values:
         raise ValidationError({"rule": [_("Choose a majority rule.")]})
     motion = Motion(
-        meeting=meeting, agenda_item=agenda_item, text=text.strip(), rule=rule, opened_at=timezone.now()
+        meeting=meeting,
+        agenda_item=agenda_item,
+        text=text.strip(),
+        rule=rule,
+        opened_at=moment(at, meeting.opened_at),
     )
     motion.full_clean()
     motion.save()
@@ -118,8 +131,17 @@ def vote_cast(*, by: Any, motion: Motion, choice: str) -> Vote:
 
 
 @transaction.atomic
-def vote_record(*, by: Any, motion: Motion, seat: Seat, choice: str, channel: str = VoteChannel.ROOM) -> Vote:
-    """The organiser records a vote given in the room or on paper by a member present."""
+def vote_record(
+    *,
+    by: Any,
+    motion: Motion,
+    seat: Seat,
+    choice: str,
+    channel: str = VoteChannel.ROOM,
+    at: datetime.datetime | None = None,
+) -> Vote:
+    """The organiser records a vote given in the room or on paper by a member present. `at`: when it was
+    given, if not now (demo data and imports); not before the motion was put."""
     motion, meeting = _locked_motion(motion)
     authorise(by, meeting.committee)
     _require_open_vote(motion, meeting)
@@ -130,12 +152,13 @@ def vote_record(*, by: Any, motion: Motion, seat: Seat, choice: str, channel: st
     if not Attendance.objects.filter(meeting=meeting, seat=seat, present=True).exists():
         raise ValidationError({"seat": [_("Record this member as present before recording their vote.")]})
     _already_voted(motion, seat)
+    cast_at = moment(at, motion.opened_at)
     vote = Vote.objects.create(
         motion=motion,
         seat=seat,
         choice=choice,
         channel=channel,
-        cast_at=timezone.now(),
+        cast_at=cast_at,
         recorded_by=by if by is not None and by.is_authenticated else None,
     )
     audit(by, "vote_record", vote, meeting.committee, {"choice": [None, choice], "channel": [None, channel]})
@@ -143,13 +166,15 @@ def vote_record(*, by: Any, motion: Motion, seat: Seat, choice: str, channel: st
 
 
 @transaction.atomic
-def motion_close(*, by: Any, motion: Motion) -> Motion:
+def motion_close(*, by: Any, motion: Motion, at: datetime.datetime | None = None) -> Motion:
     """Close the vote and decide it with `rules.outcome`: below quorum it fails ("no quorum") whatever the
-    votes; otherwise it passes or fails by the motion's majority rule. The counts are frozen on the motion."""
+    votes; otherwise it passes or fails by the motion's majority rule. The counts are frozen on the motion.
+    `at`: when the vote closed, if not now (demo data and imports); not before the motion or a vote."""
     motion, meeting = _locked_motion(motion)
     authorise(by, meeting.committee)
     _require_open_vote(motion, meeting)
     committee = meeting.committee
+    closed_at = moment(at, motion.opened_at, motion.votes.aggregate(last=Max("cast_at"))["last"])
     members = current_seats(meeting).count()
     present = Attendance.objects.filter(
         meeting=meeting, present=True, seat__in=current_seats(meeting)
@@ -173,7 +198,7 @@ def motion_close(*, by: Any, motion: Motion) -> Motion:
     motion.result_note = result.note
     motion.members_count, motion.present_count = members, present
     motion.votes_for, motion.votes_against, motion.votes_abstain = counts["f"], counts["a"], counts["x"]
-    motion.closed_at = timezone.now()
+    motion.closed_at = closed_at
     motion.save()
     audit(
         by,
@@ -190,8 +215,11 @@ def motion_close(*, by: Any, motion: Motion) -> Motion:
 
 
 @transaction.atomic
-def resolution_adopt(*, by: Any, motion: Motion, text: str = "") -> Resolution:
-    """Adopt the resolution a passed motion carries (its text, unless worded anew)."""
+def resolution_adopt(
+    *, by: Any, motion: Motion, text: str = "", at: datetime.datetime | None = None
+) -> Resolution:
+    """Adopt the resolution a passed motion carries (its text, unless worded anew). `at`: when, if not now
+    (demo data and imports); not before the vote closed."""
     motion, meeting = _locked_motion(motion)
     authorise(by, meeting.committee)
     require_status(meeting, MeetingStatus.OPEN)
@@ -200,7 +228,10 @@ def resolution_adopt(*, by: Any, motion: Motion, text: str = "") -> Resolution:
     if Resolution.objects.filter(motion=motion).exists():
         raise ValidationError(_("This motion's resolution has already been adopted."))
     resolution = Resolution(
-        meeting=meeting, motion=motion, text=(text or motion.text).strip(), adopted_at=timezone.now()
+        meeting=meeting,
+        motion=motion,
+        text=(text or motion.text).strip(),
+        adopted_at=moment(at, motion.closed_at),
     )
     resolution.full_clean()
     resolution.save()
@@ -219,9 +250,10 @@ def residents_of(place_path: str):
 
 
 @transaction.atomic
-def resolution_publish(*, by: Any, resolution: Resolution) -> Resolution:
+def resolution_publish(*, by: Any, resolution: Resolution, at: datetime.datetime | None = None) -> Resolution:
     """Publish a resolution to the residents of the place. Publishing is not a change to the record: it
-    may follow the meeting's closing (and usually does)."""
+    may follow the meeting's closing (and usually does). `at`: when, if not now (demo data and imports);
+    not before the resolution was adopted."""
     resolution = (
         Resolution.objects.select_for_update(of=("self",))
         .select_related("meeting__committee__place")
@@ -232,7 +264,7 @@ def resolution_publish(*, by: Any, resolution: Resolution) -> Resolution:
     if resolution.published:
         raise ValidationError(_("This resolution is already published."))
     resolution.published = True
-    resolution.published_at = timezone.now()
+    resolution.published_at = moment(at, resolution.adopted_at)
     resolution.save(update_fields=["published", "published_at"])
     audit(by, "resolution_publish", resolution, committee, {"published": [False, True]})
     notify(
