@@ -96,3 +96,29 @@ def make_member(branch: PartyOrg, name: str | None = None, **data) -> Member:
     }
     fields.update(data)
     return member_create(by=None, branch=branch, **fields)
+
+
+def plaza_with_medical_demand(submitted_at: datetime.datetime):
+    """The Bantian territory and members, and 城市广场's medical demand (submitted at `submitted_at`, put on
+    the agenda the deliberation demo looks for): what the deliberation demo builds on. (plaza, demand)"""
+    from gongzhi.deliberation import demo
+    from gongzhi.demands.models import Category
+    from gongzhi.demands.services import demand_put_on_agenda, demand_submit
+    from gongzhi.demo.loader import load_bantian
+    from gongzhi.members.demo import load_members
+    from gongzhi.territory.models import Place
+
+    load_bantian(log=lambda _msg: None)
+    load_members(log=lambda _msg: None)
+    plaza = Place.objects.get(code="city-plaza")
+    category = Category.objects.create(code="medical", name="就医", limit_days=10)
+    medical = demand_submit(
+        by=None,
+        channel="walk_in",
+        category=category,
+        place=plaza,
+        description="没有社康中心",
+        at=submitted_at,
+    )
+    demand_put_on_agenda(by=None, demand=medical, agenda_ref=demo.MEDICAL_AGENDA_REF)
+    return plaza, medical

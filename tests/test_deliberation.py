@@ -46,12 +46,9 @@ from gongzhi.deliberation.selectors import (
     published_resolutions_for_resident,
 )
 from gongzhi.demands.models import Category, Channel, DemandEvent, EventKind, Status
-from gongzhi.demands.services import demand_put_on_agenda, demand_resolve, demand_submit
-from gongzhi.demo.loader import load_bantian
-from gongzhi.members.demo import load_members
+from gongzhi.demands.services import demand_resolve, demand_submit
 from gongzhi.notifications.models import Notification
-from gongzhi.territory.models import Place
-from tests.factories import make_member, make_user
+from tests.factories import make_member, make_user, plaza_with_medical_demand
 
 TERM = datetime.date(2024, 1, 1)
 STATS_KEYS = {
@@ -926,19 +923,7 @@ def test_the_demo_meetings_keep_their_2018_2019_moments(db, settings, resolved_f
     the medical demand is linked through the services: as it was when the demand demo resolved it, or
     resolved by the committee's action when still open."""
     settings.DEMO_MODE = True
-    load_bantian(log=lambda _msg: None)
-    load_members(log=lambda _msg: None)
-    plaza = Place.objects.get(code="city-plaza")
-    category = Category.objects.create(code="medical", name="就医", limit_days=10)
-    medical = demand_submit(
-        by=None,
-        channel="walk_in",
-        category=category,
-        place=plaza,
-        description="没有社康中心",
-        at=_when(2018, 6, 15, 10, 0),
-    )
-    demand_put_on_agenda(by=None, demand=medical, agenda_ref=demo.MEDICAL_AGENDA_REF)
+    plaza, medical = plaza_with_medical_demand(_when(2018, 6, 15, 10, 0))
     if resolved_first:
         medical = _resolved(medical, _when(2019, 4, 26, 10, 0))
     assert demo.load_deliberation(log=lambda _msg: None) == 3

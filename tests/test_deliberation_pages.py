@@ -39,11 +39,8 @@ from gongzhi.deliberation.models import (
 )
 from gongzhi.deliberation.selectors import composition_warnings
 from gongzhi.demands.models import Category, Demand, Status
-from gongzhi.demands.services import demand_put_on_agenda, demand_resolve, demand_submit
-from gongzhi.demo.loader import load_bantian
-from gongzhi.members.demo import load_members
-from gongzhi.territory.models import Place
-from tests.factories import make_member, make_user
+from gongzhi.demands.services import demand_resolve, demand_submit
+from tests.factories import make_member, make_user, plaza_with_medical_demand
 
 TERM = datetime.date(2024, 1, 1)
 LATER = datetime.date(2099, 1, 1)
@@ -557,19 +554,7 @@ def test_the_demo_committees_through_their_pages(db, client_for, settings):
     """五和新村, 城市广场 and 大光勘 with their meetings since 2018; 城市广场's resolution on the medical
     problem is linked to the demand demo's five-year medical demand and published to its residents."""
     settings.DEMO_MODE = True
-    load_bantian(log=lambda _msg: None)
-    load_members(log=lambda _msg: None)
-    plaza = Place.objects.get(code="city-plaza")
-    category = Category.objects.create(code="medical", name="就医", limit_days=10)
-    medical = demand_submit(
-        by=None,
-        channel="walk_in",
-        category=category,
-        place=plaza,
-        description="没有社康中心",
-        at=_aware(2018, 6, 15),
-    )
-    demand_put_on_agenda(by=None, demand=medical, agenda_ref=demo.MEDICAL_AGENDA_REF)
+    plaza, medical = plaza_with_medical_demand(_aware(2018, 6, 15))
     demand_resolve(by=None, demand=medical, reply="城广社康中心顺利投入建设", at=_aware(2019, 4, 26))
     assert demo.load_deliberation(log=lambda _msg: None) == 3
     events = AuditEvent.objects.count()
