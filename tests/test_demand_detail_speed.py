@@ -144,3 +144,36 @@ def test_each_action_form_posts_to_its_own_url(client_for, admin_user, world, ca
     for name in ("accept", "dispatch", "transfer", "extend", "resolve", "escalate", "reject", "merge"):
         url = reverse(f"demands:{name}", args=[demand.pk])
         assert f'action="{url}" class="list-group-item" id="action-{name}"' in page, name
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {
+            "status": "dispatched",
+            "level": "community",
+            "since": "2026-01-01",
+            "overdue": "on",
+            "q": "<b>电梯</b>",
+        },
+        {"category": "999999", "sort": "nonsense", "until": "not-a-date"},
+    ],
+)
+def test_the_filter_form_draws_what_django_widget_templates_draw(db, category, query):
+    """The lists' filters are drawn in Python (PlainWidgetRenderer) for speed: the markup must stay that
+    of Django's own widget templates, whatever the values (a Django upgrade changing them shows here)."""
+    from django.forms.renderers import DjangoTemplates
+
+    from gongzhi.demands.forms import DemandFilterForm
+    from gongzhi.demands.models import Status
+
+    statuses = list(Status.choices)
+    fast = DemandFilterForm({**query, "category": query.get("category", category.pk)}, statuses=statuses)
+    plain = DemandFilterForm(
+        {**query, "category": query.get("category", category.pk)},
+        statuses=statuses,
+        renderer=DjangoTemplates(),
+    )
+    for name in fast.fields:
+        assert str(fast[name]) == str(plain[name]), name
