@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -823,6 +823,84 @@ def test_a_backdated_meeting_keeps_the_moments_it_was_given(cast):
     )
     before = timezone.now()
     assert s.meeting_open(by=cast.staff, meeting=later).opened_at >= before
+
+
+def _refused_in_both_languages(write, then: str) -> None:
+    """The write is refused with the step-order message, in Chinese (the site's language) and English."""
+    with pytest.raises(ValidationError) as refused:
+        write()
+    assert refused.value.messages == [f"该时间早于它所跟随的上一步骤（{then}）。"]
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        write()
+    assert refused.value.messages == [f"This would come before the step it follows ({then})."]
+
+
+def test_a_backdated_online_vote_and_amendment_carry_their_moments(cast):
+    """An online vote may not come before its motion was put, an amendment before the meeting closed or
+    its previous amendment; refused, they write nothing."""
+    held = _when(2024, 3, 5, 19, 30)
+    minute, day = datetime.timedelta(minutes=1), datetime.timedelta(days=1)
+    meeting = s.meeting_schedule(
+        by=cast.staff, committee=cast.committee, title="第一次会议", scheduled_at=held, mode=MeetingMode.BOTH
+    )
+    for i, seat in enumerate(cast.seats):  # holder 0 is not in the room: they vote online
+        s.attendance_record(by=cast.staff, meeting=meeting, seat=seat, present=i > 0)
+    meeting = s.meeting_open(by=cast.staff, meeting=meeting, at=held)
+    item = meeting.agenda_items.first()
+    motion = s.motion_open(
+        by=cast.staff, meeting=meeting, text="同意", agenda_item=item, at=held + 5 * minute
+    )
+
+    def rows():
+        return (
+            Vote.objects.count(),
+            Attendance.objects.filter(present=True).count(),
+            Amendment.objects.count(),
+            AuditEvent.objects.count(),
+        )
+
+    before = rows()
+    _refused_in_both_languages(
+        lambda: s.vote_cast(by=cast.holders[0], motion=motion, choice="for", at=held + minute),
+        "2024-03-05 19:35",
+    )
+    assert rows() == before
+    vote = s.vote_cast(by=cast.holders[0], motion=motion, choice="for", at=held + 10 * minute)
+    vote.refresh_from_db()
+    attendance = Attendance.objects.get(meeting=meeting, seat=cast.seats[0])
+    assert vote.cast_at == held + 10 * minute
+    assert (attendance.present, attendance.how, attendance.recorded_at) == (
+        True,
+        "online",
+        held + 10 * minute,
+    )
+
+    for seat in cast.seats[1:]:
+        s.vote_record(by=cast.staff, motion=motion, seat=seat, choice="for", at=held + 10 * minute)
+    motion = s.motion_close(by=cast.staff, motion=motion, at=held + 15 * minute)
+    s.resolution_adopt(by=cast.staff, motion=motion, at=held + 16 * minute)
+    meeting = s.meeting_close(by=cast.staff, meeting=meeting, minutes="纪要", at=held + 20 * minute)
+
+    def amend(at: datetime.datetime, value: str = "纪要（更正）"):
+        return s.meeting_amend(
+            by=cast.staff, meeting=meeting, reason="笔误", field="minutes", value=value, at=at
+        )
+
+    before = rows()
+    _refused_in_both_languages(lambda: amend(held + 19 * minute), "2024-03-05 19:50")
+    assert rows() == before
+    meeting.refresh_from_db()
+    assert meeting.minutes == "纪要"
+    amendment = amend(held + day)
+    amendment.refresh_from_db()
+    assert amendment.at == held + day
+    before = rows()
+    _refused_in_both_languages(lambda: amend(held + day - minute, "纪要（再更正）"), "2024-03-06 19:30")
+    assert rows() == before
+    meeting.refresh_from_db()
+    assert meeting.minutes == "纪要（更正）"
+    amend(held + 2 * day, "纪要（再更正）")
+    assert list(meeting.amendments.values_list("at", flat=True)) == [held + day, held + 2 * day]
 
 
 def test_a_backdated_topic_is_raised_and_screened_then(cast):

@@ -29,11 +29,11 @@ Meetings (services/meetings.py)
   meeting_save_minutes(by, meeting, minutes)
   meeting_close(by, meeting, minutes=None, at=None)  needs every seat's attendance, minutes, no open vote, a
                                                resolution per passed motion; then the record is frozen
-  meeting_amend(by, meeting, reason, field, value, target=None)  the only write on a closed meeting:
-                                               an Amendment + audit row (see meetings.AMENDABLE)
+  meeting_amend(by, meeting, reason, field, value, target=None, at=None)  the only write on a closed
+                                               meeting: an Amendment + audit row (see meetings.AMENDABLE)
 Motions, votes, resolutions (services/votes.py)
   motion_open(by, meeting, text, agenda_item=None, rule=None, at=None)   rule defaults to the committee's
-  vote_cast(by, motion, choice)                online, by the seat holder, while open (mode online/both)
+  vote_cast(by, motion, choice, at=None)       online, by the seat holder, while open (mode online/both)
   vote_record(by, motion, seat, choice, channel="room", at=None)  room or paper, by the organiser
   motion_close(by, motion, at=None)            result by rules.outcome; "no quorum" fails it
   resolution_adopt(by, motion, text="", at=None)  from a passed motion, while the meeting is open

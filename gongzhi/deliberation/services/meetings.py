@@ -248,11 +248,19 @@ def _as_field_value(obj: Model, field: str, value: Any) -> Any:
 
 @transaction.atomic
 def meeting_amend(
-    *, by: Any, meeting: Meeting, reason: str, field: str, value: Any, target: Model | None = None
+    *,
+    by: Any,
+    meeting: Meeting,
+    reason: str,
+    field: str,
+    value: Any,
+    target: Model | None = None,
+    at: datetime.datetime | None = None,
 ) -> Amendment:
     """Correct one field of a closed meeting's record (the meeting itself, or one of its motions,
     resolutions or attendance rows as `target`), with a reason. The amendment and an audit row keep the
-    value before and after."""
+    value before and after. `at`: when it was amended, if not now (demo data and imports); not before the
+    meeting closed or its previous amendment."""
     meeting = locked_meeting(meeting)
     authorise(by, meeting.committee)
     if meeting.status != MeetingStatus.CLOSED:
@@ -269,6 +277,7 @@ def meeting_amend(
     after = getattr(obj, field)
     if before == after:
         raise ValidationError({"value": [_("The new value is the same as the old one.")]})
+    amended_at = moment(at, meeting.closed_at, meeting.amendments.aggregate(last=Max("at"))["last"])
     obj.full_clean()
     obj.save(update_fields=[field])
     label = "meeting" if obj is meeting else f"{obj._meta.model_name}:{obj.pk}"
@@ -280,7 +289,7 @@ def meeting_amend(
         field=field,
         before=str(before),
         after=str(after),
-        at=timezone.now(),
+        at=amended_at,
     )
     audit(
         by,

@@ -10,7 +10,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts.models import User
@@ -98,9 +97,10 @@ def motion_open(
 
 
 @transaction.atomic
-def vote_cast(*, by: Any, motion: Motion, choice: str) -> Vote:
+def vote_cast(*, by: Any, motion: Motion, choice: str, at: datetime.datetime | None = None) -> Vote:
     """A seat holder votes online, in person through their account, while the vote is open. The vote
-    marks them present online."""
+    marks them present online. `at`: when it was cast, if not now (demo data and imports); not before
+    the motion was put."""
     motion, meeting = _locked_motion(motion)
     if by is None or not by.is_authenticated:
         raise PermissionDenied
@@ -112,16 +112,19 @@ def vote_cast(*, by: Any, motion: Motion, choice: str) -> Vote:
         raise ValidationError(_("This meeting is held in person only: vote in the room."))
     _check_choice(choice)
     _already_voted(motion, seat)
+    cast_at = moment(at, motion.opened_at)
     attendance, _created = Attendance.objects.get_or_create(meeting=meeting, seat=seat)
     if not attendance.present:
-        attendance.present, attendance.how, attendance.on_leave = True, AttendanceMode.ONLINE, False
-        attendance.save()
+        # An update, not save(): `recorded_at` is auto_now, and the mark is made when the vote was cast.
+        Attendance.objects.filter(pk=attendance.pk).update(
+            present=True, how=AttendanceMode.ONLINE, on_leave=False, recorded_at=cast_at
+        )
     vote = Vote.objects.create(
         motion=motion,
         seat=seat,
         choice=choice,
         channel=VoteChannel.ONLINE,
-        cast_at=timezone.now(),
+        cast_at=cast_at,
         recorded_by=by,
     )
     audit(
