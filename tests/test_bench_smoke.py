@@ -19,12 +19,20 @@ from django.utils import timezone
 
 from bench.rows import DEMAND_COLUMNS, EVENT_COLUMNS, DemandMaker, build_context, expected_stats
 from gongzhi.accounts.services import api_token_create
+from gongzhi.core.audit import AuditEvent
 from gongzhi.core.roles import Role
 from gongzhi.demands import routing
 from gongzhi.demands.demo import load_catalogue
 from gongzhi.demands.models import OPEN_STATES, Category, Demand, DemandEvent, EventKind, Status
+from gongzhi.demands.page_selectors import (
+    ancestors_and_area,
+    handler_candidates,
+    handlers_for_place,
+    transfer_stations,
+)
 from gongzhi.demands.selectors import demand_stats, worklist
 from gongzhi.demands.tallies import changes, rebuild
+from gongzhi.notifications.models import Notification
 from tests.factories import make_user
 
 pytestmark = pytest.mark.urls("bench.urls")
@@ -103,6 +111,9 @@ def test_floor_views_answer_as_the_real_endpoints(client, world, wuhe_staff, adm
     assert numbers == list(worklist(wuhe_staff).values_list("number", flat=True)[: settings.PAGE_SIZE])
     assert numbers == re.findall(r'data-number="([^"]+)"', page.content.decode())
     assert floor.json()["count"] == worklist(wuhe_staff).count()
+    # …and reads what the page's filter and bulk assignment offer.
+    assert [c["name"] for c in floor.json()["categories"]] == [c.name for c in Category.objects.all()]
+    assert [h["id"] for h in floor.json()["handlers"]] == [u.pk for u in handler_candidates(wuhe_staff)]
 
     demand = (
         worklist(wuhe_staff).first() or Demand.objects.filter(place_path__startswith=world.wuhe.path).first()
@@ -112,6 +123,15 @@ def test_floor_views_answer_as_the_real_endpoints(client, world, wuhe_staff, adm
     assert shown.status_code == bare.status_code == 200
     assert bare.json()["number"] == demand.number and demand.number in shown.content.decode()
     assert len(bare.json()["events"]) == DemandEvent.objects.filter(demand=demand).count()
+    # The floor reads what the page reads: the breadcrumbs and what the actions offer to pick.
+    ancestors = ancestors_and_area(demand)
+    assert bare.json()["crumbs"] == [p.name for p in ancestors]
+    assert bare.json()["area"] == (demand.area.name if demand.area_id else None)
+    offers = bare.json()["offers"]
+    if demand.is_open:
+        assert [h["id"] for h in offers["dispatch"]] == [u.pk for u in handlers_for_place(demand.place_path)]
+        assert offers["dispatch"] and all(h["name"] in shown.content.decode() for h in offers["dispatch"])
+        assert [s["id"] for s in offers["transfer"]] == [p.pk for p in transfer_stations(demand, ancestors)]
     outside = Demand.objects.exclude(place_path__startswith=world.wuhe.path).first()
     assert client.get(f"/floor/demands/{outside.pk}").status_code == 404
 
@@ -129,6 +149,7 @@ def test_floor_views_answer_as_the_real_endpoints(client, world, wuhe_staff, adm
 
 def test_floor_submission_writes_what_the_service_writes(client, world, admin_user, generated):
     _token, raw = api_token_create(user=admin_user, name="bench", by=None)
+    secretary = make_user("t-bench-secretary", Role.BRANCH_SECRETARY, world.dgk)
     body = {
         "place": world.dgk.code,
         "category": "property",
@@ -158,5 +179,19 @@ def test_floor_submission_writes_what_the_service_writes(client, world, admin_us
     )
     fields = ("place_path", "area_id", "station_id", "branch_id", "status", "level", "channel", "category_id")
     assert [getattr(bare, f) for f in fields] == [getattr(real, f) for f in fields]
+    # The same audit row and the same people told, as the service writes them.
+    audited = ("actor_id", "actor_name", "action", "target_type", "place_path", "changes")
+    rows = [AuditEvent.objects.filter(target_id=str(d.pk)).values(*audited).get() for d in (bare, real)]
+    assert rows[0] == rows[1] and rows[0]["actor_id"] == admin_user.pk
+    told = [
+        list(
+            Notification.objects.filter(link=reverse("demands:detail", args=[d.pk])).values_list(
+                "recipient", "subject"
+            )
+        )
+        for d in (bare, real)
+    ]
+    assert told[0] == [(secretary.pk, told[0][0][1])] and told[1] == [(secretary.pk, told[1][0][1])]
+    assert told[0][0][1].replace(bare.number, real.number) == told[1][0][1]
     assert bare.resolve_due == real.resolve_due and bare.level_due == real.level_due
     assert client.post("/floor/demands", data="{}", content_type="application/json").status_code == 401

@@ -69,6 +69,8 @@ from gongzhi.demands.tallies import (
 )
 from gongzhi.notifications.channels import ConsoleSms
 from gongzhi.notifications.models import Notification
+from gongzhi.party.services import org_dissolve
+from gongzhi.territory.services import service_point_close
 from gongzhi.workdays.calendar import working_deadline
 from tests.factories import make_org, make_place, make_point, make_user
 
@@ -615,6 +617,29 @@ def test_routing_area_to_its_station_and_branch(cast):
         cell = DemandTally.objects.get(area=area or place, category=cast.general)
         assert cell.area_path == (area or place).path
     assert_rollup_consistent()
+
+
+def test_routing_skips_closed_points_and_prefers_a_branch_in_force(cast):
+    """A submission goes to the point that took the area over from a closed one, and to a branch before
+    an organisation of another kind that covered the area first, never to a dissolved branch."""
+    w = cast.world
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    estate = make_place("garden_estate", w.wuhe, name="路由花园", code="route-estate")
+    closed = make_point(estate, [estate], code="route-closed")
+    service_point_close(by=None, point=closed, on=yesterday)
+    open_point = make_point(estate, [estate], code="route-open")
+    general = make_org("general_branch", estate, w.wuhe_committee, [estate], name="路由花园党总支")
+    gone = make_org("branch", estate, w.wuhe_committee, [estate], name="已撤销党支部")
+    org_dissolve(by=None, org=gone, on=yesterday)
+    branch = make_org("branch", estate, w.wuhe_committee, [estate], name="路由花园党支部")
+    only_general = make_place("garden_estate", w.wuhe, name="无支部花园", code="route-general")
+    general_point = make_point(only_general, [only_general], code="route-general-point")
+    other = make_org("general_branch", only_general, w.wuhe_committee, [only_general], name="无支部党总支")
+
+    for place, station, org in ((estate, open_point, branch), (only_general, general_point, other)):
+        d = submit(cast.admin, place, cast.general, channel=Channel.WALK_IN)
+        assert (d.station, d.branch) == (station, org), place
+    assert general.pk < branch.pk  # the branch wins by kind, not by being first
 
 
 # --- reopening, escalation, merge, reject, extension -------------------------------------------------

@@ -296,8 +296,9 @@ def demand_submit(
         **deadlines_for(category, now),
     )
     demand.save()
+    # The number carries the id, known only once the row is in: set with a plain UPDATE (no save() round).
     demand.number = f"SQ{timezone.localtime(now):%Y%m%d}{demand.pk:06d}"
-    demand.save(update_fields=["number"])
+    Demand.objects.filter(pk=demand.pk).update(number=demand.number)
     for upload, content_type, extension in checked:
         upload.name = f"photo.{extension}"
         DemandPhoto.objects.create(demand=demand, file=upload, content_type=content_type, size=upload.size)
