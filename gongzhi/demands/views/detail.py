@@ -128,13 +128,13 @@ NO_CHOICES = {
 
 def _choices(name: str, demand: Demand, ancestors: list[Place]) -> tuple[tuple[int, str], ...]:
     """What an action offers to pick (handlers, service points), as (pk, label) pairs read once."""
+    # Read as values, not model instances: the labels are what a ModelChoiceField shows, str(obj).
     if name == "dispatch":
-        found = handlers_for_place(demand.place_path).only("display_name", "username")
-    elif name == "transfer":
-        found = transfer_stations(demand, ancestors).only("name")
-    else:
-        return ()
-    return tuple((obj.pk, str(obj)) for obj in found)  # str(): the label a ModelChoiceField shows
+        people = handlers_for_place(demand.place_path).values_list("pk", "display_name", "username")
+        return tuple((pk, display_name or username) for pk, display_name, username in people)  # as str(User)
+    if name == "transfer":
+        return tuple(transfer_stations(demand, ancestors).values_list("pk", "name"))  # as str(ServicePoint)
+    return ()
 
 
 @functools.lru_cache(maxsize=256)
