@@ -115,10 +115,9 @@ def vote_cast(*, by: Any, motion: Motion, choice: str, at: datetime.datetime | N
     cast_at = moment(at, motion.opened_at)
     attendance, _created = Attendance.objects.get_or_create(meeting=meeting, seat=seat)
     if not attendance.present:
-        # An update, not save(): `recorded_at` is auto_now, and the mark is made when the vote was cast.
-        Attendance.objects.filter(pk=attendance.pk).update(
-            present=True, how=AttendanceMode.ONLINE, on_leave=False, recorded_at=cast_at
-        )
+        # recorded_at (auto_now) stays the clock's time even when the vote is backdated, as audit rows do.
+        attendance.present, attendance.how, attendance.on_leave = True, AttendanceMode.ONLINE, False
+        attendance.save()
     vote = Vote.objects.create(
         motion=motion,
         seat=seat,
