@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from gongzhi.accounts.models import User
@@ -118,7 +119,10 @@ def action_update(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if action.status == ActionStatus.DONE:
                 n = action.demands_resolved.count()
-                messages.success(request, _("Done; %(n)d demands resolved.") % {"n": n})
+                messages.success(
+                    request,
+                    ngettext("Done; %(n)d demand resolved.", "Done; %(n)d demands resolved.", n) % {"n": n},
+                )
             else:
                 messages.success(request, _("Progress recorded: %(p)d%%.") % {"p": action.progress})
             return redirect("deliberation:action", action.pk)

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from gongzhi.core.roles import Action
 from gongzhi.core.scoping import can
@@ -140,7 +141,8 @@ def _checklist(meeting: Meeting, seats, rows, motions) -> list[dict[str, Any]]:
             "ok": not missing,
             "text": _("Attendance recorded for every seat")
             if not missing
-            else _("Attendance missing for %(n)d seats") % {"n": missing},
+            else ngettext("Attendance missing for %(n)d seat", "Attendance missing for %(n)d seats", missing)
+            % {"n": missing},
         },
         {"ok": bool(meeting.minutes), "text": _("Minutes written")},
         {

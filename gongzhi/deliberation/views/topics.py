@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.forms import add_service_errors
@@ -68,7 +69,11 @@ def topic_from_demands(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The topic “%(title)s” was accepted with %(n)d demands; they are now on the agenda.")
+                ngettext(
+                    "The topic “%(title)s” was accepted with %(n)d demand; it is now on the agenda.",
+                    "The topic “%(title)s” was accepted with %(n)d demands; they are now on the agenda.",
+                    len(form.cleaned_data["demands"]),
+                )
                 % {"title": topic.title, "n": len(form.cleaned_data["demands"])},
             )
             return redirect("deliberation:committee", committee.pk)

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from gongzhi.core.forms import add_service_errors
@@ -86,7 +87,9 @@ def votes_record(request: HttpRequest, pk: int) -> HttpResponse:
                 recorded += 1
     except ValidationError as exc:
         return render_meeting(request, meeting, status=400, errors=service_errors(exc))
-    messages.success(request, _("%(n)d votes recorded.") % {"n": recorded})
+    messages.success(
+        request, ngettext("%(n)d vote recorded.", "%(n)d votes recorded.", recorded) % {"n": recorded}
+    )
     return _to_meeting(meeting.pk, f"motion-{motion.pk}")
 
 
