@@ -117,7 +117,7 @@ OVERDUE_HTML = (
 )
 
 
-def _html(template: str, **values: Any) -> SafeString:
+def fill_html(template: str, **values: Any) -> SafeString:
     """format_html for plain values: each is escaped as Django's escape() does (it is html.escape), but
     without the checks for lazy strings that cost more than the escaping, fifteen times a row."""
     return mark_safe(
@@ -154,7 +154,7 @@ class DemandTable:
         return [self.row(TableRow._make(v)) for v in values]
 
     def row(self, demand: TableRow) -> SafeString:
-        return _html(
+        return fill_html(
             ROW_HTML,
             number=demand.number,
             select=self._select(demand),
@@ -178,10 +178,10 @@ class DemandTable:
     def _select(self, demand: TableRow) -> SafeString:
         if not self.selectable:
             return SafeString("")
-        return _html(SELECT_HTML, pk=demand.pk, label=self.select_label % {"number": demand.number})
+        return fill_html(SELECT_HTML, pk=demand.pk, label=self.select_label % {"number": demand.number})
 
     def _due(self, demand: TableRow) -> SafeString | str:
         due = self._minute(demand.level_due)
         if demand.status in OPEN_STATES and demand.level_due < self.now:  # open (is_open) and late
-            return _html(OVERDUE_HTML, due=due, label=self.overdue_label)
+            return fill_html(OVERDUE_HTML, due=due, label=self.overdue_label)
         return due

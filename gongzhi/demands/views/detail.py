@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -47,6 +48,7 @@ from gongzhi.demands.page_selectors import (
     transfer_stations,
 )
 from gongzhi.demands.views.common import STATUS_BADGES, badges
+from gongzhi.demands.views.page_parts import actions_html, deadlines_html, timeline_html
 from gongzhi.territory.forms import bootstrapify
 from gongzhi.territory.models import Place, ServicePoint
 
@@ -258,6 +260,7 @@ def _detail_context(
     now = timezone.now()
     ancestors = ancestors_and_area(demand)
     can_change = can(user, Action.CHANGE, demand.place_path)
+    forms = _action_forms(demand, ancestors, failed) if can_change else []
     errors: list[str] = []
     if failed is not None:
         errors = [e for field_errors in failed[1].errors.values() for e in field_errors]
@@ -268,14 +271,14 @@ def _detail_context(
         },
         "crumbs": [*ancestors, demand.place],
         "photos": demand.photos.all() if demand.has_photos else (),
-        "events": _timeline(demand),
-        "deadlines": _deadlines(demand, now),
+        "timeline_html": timeline_html(_timeline(demand)),
+        "deadlines_html": deadlines_html(_deadlines(demand, now)),
         "overdue": demand.is_open and demand.level_due < now,
         "similar_url": reverse("demands:similar", args=[demand.pk]),
         "can_reveal": can(user, Action.REVEAL, demand.place_path),
-        "action_forms": _action_forms(demand, ancestors, failed) if can_change else [],
+        "action_forms": bool(forms),
+        "actions_html": actions_html(forms, failed[0] if failed else "", get_token(request)) if forms else "",
         "action_errors": errors,
-        "failed_action": failed[0] if failed else "",
         "revealed": revealed,
         **badges(),
     }
