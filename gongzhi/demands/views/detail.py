@@ -260,7 +260,7 @@ def _detail_context(
     now = timezone.now()
     ancestors = ancestors_and_area(demand)
     can_change = can(user, Action.CHANGE, demand.place_path)
-    forms = _action_forms(demand, ancestors, failed) if can_change else []
+    offered = _action_forms(demand, ancestors, failed) if can_change else []
     errors: list[str] = []
     if failed is not None:
         errors = [e for field_errors in failed[1].errors.values() for e in field_errors]
@@ -276,8 +276,9 @@ def _detail_context(
         "overdue": demand.is_open and demand.level_due < now,
         "similar_url": reverse("demands:similar", args=[demand.pk]),
         "can_reveal": can(user, Action.REVEAL, demand.place_path),
-        "action_forms": bool(forms),
-        "actions_html": actions_html(forms, failed[0] if failed else "", get_token(request)) if forms else "",
+        "actions_html": actions_html(offered, failed[0] if failed else "", get_token(request))
+        if offered
+        else "",
         "action_errors": errors,
         "revealed": revealed,
         **badges(),
