@@ -117,6 +117,11 @@ OVERDUE_HTML = (
 )
 
 
+def minute(moment: datetime.datetime, zone: Any) -> str:
+    """As the |date:"Y-m-d H:i" filter, in `zone` (the current time zone, looked up once by the caller)."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
 def fill_html(template: str, **values: Any) -> SafeString:
     """format_html for plain values: each is escaped as Django's escape() does (it is html.escape), but
     without the checks for lazy strings that cost more than the escaping, fifteen times a row."""
@@ -172,8 +177,7 @@ class DemandTable:
         )
 
     def _minute(self, moment: datetime.datetime) -> str:
-        """As the |date:"Y-m-d H:i" filter: in the current time zone."""
-        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+        return minute(moment, self.zone)
 
     def _select(self, demand: TableRow) -> SafeString:
         if not self.selectable:

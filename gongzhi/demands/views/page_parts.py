@@ -9,7 +9,6 @@ tests/test_demand_page_parts.py renders both and compares them.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from gongzhi.demands.views.common import fill_html
+from gongzhi.demands.views.common import fill_html, minute
 
 EVENT_HTML = (
     '<li class="list-group-item" data-kind="{kind}"><strong>{at}</strong> {kind_label}'
@@ -47,7 +46,7 @@ ACTION_HTML = (
     "        </form>\n"
     "        "
 )
-# The button of each action: the ones that end a demand's course in red, the usual next steps in blue.
+# The button of each action: refusing or sending back in red outline, the usual next steps in solid blue.
 BUTTONS = {
     "reject": "btn-outline-danger",
     "return": "btn-outline-danger",
@@ -55,11 +54,6 @@ BUTTONS = {
     "accept": "btn-primary",
     "dispatch": "btn-primary",
 }
-
-
-def _minute(moment: datetime.datetime, zone: Any) -> str:
-    """As the |date:"Y-m-d H:i" filter: in the current time zone."""
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def timeline_html(events: Iterable[dict[str, Any]]) -> SafeString:
@@ -70,7 +64,7 @@ def timeline_html(events: Iterable[dict[str, Any]]) -> SafeString:
             fill_html(
                 EVENT_HTML,
                 kind=e["kind"],
-                at=_minute(e["at"], zone),
+                at=minute(e["at"], zone),
                 kind_label=e["kind_label"],
                 status_badge=e["status_badge"],
                 status_label=e["status_label"],
@@ -94,14 +88,14 @@ def deadlines_html(rows: Iterable[dict[str, Any]]) -> SafeString:
         met = "—"
         if row["met"]:
             met = fill_html(
-                "{met}{late}", met=_minute(row["met"], zone), late=late_badge if row["late"] else ""
+                "{met}{late}", met=minute(row["met"], zone), late=late_badge if row["late"] else ""
             )
         parts.append(
             fill_html(
                 DEADLINE_HTML,
                 attributes=mark_safe(attributes),
                 label=row["label"],
-                due=_minute(row["due"], zone),
+                due=minute(row["due"], zone),
                 overdue=overdue_badge if row["overdue"] else SafeString(""),
                 met=met,
             )
