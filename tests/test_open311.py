@@ -198,7 +198,8 @@ def test_discovery_in_xml_lists_the_v2_endpoint_and_both_formats(client, db):
     assert root.findtext("contact") and root.findtext("key_service")
     (endpoint,) = root.findall("endpoints/endpoint")
     assert endpoint.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
-    assert endpoint.findtext("url") == "http://testserver/open311/v2/"
+    # Without a trailing slash, as the spec's example: clients append "/services.json".
+    assert endpoint.findtext("url") == "http://testserver/open311/v2"
     assert endpoint.findtext("type") in ("production", "test")
     assert [f.text for f in endpoint.findall("formats/format")] == ["text/xml", "application/json"]
 
@@ -287,14 +288,28 @@ def test_an_unknown_or_retired_service_is_404_in_both_formats(client, noise, ret
     assert _errors_json(client.get(f"{BASE}services/retired.json"), 404)
 
 
-def test_an_unknown_jurisdiction_is_404_and_an_empty_one_is_no_jurisdiction(client, noise, api_key):
-    assert _errors_json(client.get(f"{BASE}services.json?jurisdiction_id=sz.gov.cn"), 404)
-    assert _errors_xml(client.get(f"{BASE}requests.xml?jurisdiction_id=sz.gov.cn"), 404)
-    assert client.get(f"{BASE}services.json?jurisdiction_id=").status_code == 200
+def test_any_jurisdiction_id_is_accepted_and_ignored(client, noise, api_key):
+    """One jurisdiction: the full spec lets such a server ignore jurisdiction_id, and clients configured
+    with one (codeforamerica/three) send it on every call. Whatever its value, the request is served."""
+    for url in (
+        f"{BASE}services.json?jurisdiction_id=sz.gov.cn",
+        f"{BASE}services/noise.json?jurisdiction_id=sz.gov.cn",
+        f"{BASE}discovery.json?jurisdiction_id=sz.gov.cn",
+        f"{BASE}services.json?jurisdiction_id=",
+    ):
+        assert client.get(url).status_code == 200, url
+    assert [s["service_code"] for s in _json(client.get(f"{BASE}services.json?jurisdiction_id=x"))] == [
+        "noise"
+    ]
+    assert _xml(client.get(f"{BASE}requests.xml?jurisdiction_id=sz.gov.cn")).tag == "service_requests"
     response = _post(client, "json", _noise_form(api_key, jurisdiction_id="sz.gov.cn"))
-    assert _errors_json(response, 404)
-    assert not Demand.objects.exists()
+    assert response.status_code == 200
+    (answer,) = _json(response)
+    assert answer["service_request_id"] == Demand.objects.get().number
     assert _post(client, "json", _noise_form(api_key, jurisdiction_id="")).status_code == 200
+    number = answer["service_request_id"]
+    (item,) = _json(client.get(f"{BASE}requests/{number}.json?jurisdiction_id=sz.gov.cn"))
+    assert item["service_request_id"] == number
 
 
 # --- submitting ----------------------------------------------------------------------------------------
@@ -465,10 +480,14 @@ def test_a_bad_phone_is_400_naming_the_parameter(client, noise, api_key):
     assert not Demand.objects.exists()
 
 
-def test_a_get_only_endpoint_refuses_other_methods_in_its_format(client, db):
-    response = client.delete(f"{BASE}services.json")
-    assert _errors_json(response, 405)
-    assert "GET" in response["Allow"]
+@pytest.mark.parametrize("method", ["put", "delete", "patch", "options"])
+def test_a_get_only_endpoint_refuses_other_methods_with_400_in_its_format(client, db, method):
+    response = getattr(client, method)(f"{BASE}services.json")
+    assert _errors_json(response, 400)
+    assert response["Allow"] == "GET, HEAD"
+    response = getattr(client, method)(f"{BASE}requests/SQ1.xml")
+    assert _errors_xml(response, 400)
+    assert response["Allow"] == "GET, HEAD"
 
 
 def test_an_unknown_path_is_a_404_in_the_spec_format(client, db):

@@ -7,6 +7,7 @@ flat); the address published is the place's name.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -123,6 +124,15 @@ def _status_notes(demand: Demand) -> str | None:
     return None
 
 
+def updated_datetime(demand: Demand) -> datetime.datetime:
+    """When the request last changed as the spec sees it. A closed request stays at the time it was
+    closed: its resolution when it has one (rating it later changes nothing a client sees), else its
+    last change (refused or merged)."""
+    if demand.status in OPEN_STATES:
+        return demand.updated_at
+    return demand.resolved_at or demand.updated_at
+
+
 def service_requests(demands: Iterable[Demand]) -> list[dict[str, Any]]:
     """The request fields of the spec, in its order, for demands read with `requests_queryset()`."""
     demands = list(demands)
@@ -140,7 +150,7 @@ def service_requests(demands: Iterable[Demand]) -> list[dict[str, Any]]:
             "agency_responsible": _agency(d, places),
             "service_notice": service_notice(d),
             "requested_datetime": d.created_at,
-            "updated_datetime": d.updated_at,
+            "updated_datetime": updated_datetime(d),
             "expected_datetime": d.resolve_due,
             "address": _address(d),
             "address_id": d.place.code,

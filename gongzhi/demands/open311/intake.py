@@ -28,7 +28,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from gongzhi.demands import services
-from gongzhi.demands.models import DESCRIPTION_MAX, Category, Channel, Demand
+from gongzhi.demands.models import DESCRIPTION_MAX, Category, CategoryAttribute, Channel, Demand
 from gongzhi.territory.models import RESIDENTIAL_KINDS, Place, PlaceKind
 
 ADDRESS_MAX = Demand._meta.get_field("address").max_length
@@ -57,24 +57,47 @@ def param(data: QueryDict, name: str) -> str | None:
     return value or None
 
 
-def parse_attributes(data: QueryDict) -> dict[str, Any]:
-    """`attribute[CODE]=v` as a single answer, `attribute[CODE][]=v` (repeated) as a list of answers."""
-    answers: dict[str, Any] = {}
+def param_list(data: QueryDict, name: str) -> str | None:
+    """A comma-delimited parameter the spec lets a client declare several times: the values joined with
+    commas (`status=open&status=closed` reads as `open,closed`); all sent empty counts as not sent."""
+    values = [v.strip() for v in data.getlist(name) if v and v.strip()]
+    return ",".join(values) or None
+
+
+def parse_attributes(data: QueryDict, questions: list[CategoryAttribute] | None = None) -> dict[str, Any]:
+    """`attribute[CODE]=v` as a single answer, `attribute[CODE][]=v` (repeated) as a list of answers;
+    a code sent more than once, in either form, gathers all its values in a list.
+
+    With the service's `questions`, the form of the answer follows the question rather than the brackets:
+    one value sent as `attribute[CODE][]` to a question that is not a multi-value list is that value, and
+    several values for such a question are refused (400) rather than passed on as a list.
+    """
+    values_of: dict[str, list[str]] = {}
+    listed: set[str] = set()  # codes sent with brackets or more than once
     for key in data:
         match = _ATTRIBUTE.match(key)
         if not match:
             continue
-        code, many = match.group(1).strip().lower(), bool(match.group(2))
+        code = match.group(1).strip().lower()
         values = [v.strip() for v in data.getlist(key) if v and v.strip()]
         if not values:
             continue
-        if many or len(values) > 1:
-            answers.setdefault(code, [])
-            if not isinstance(answers[code], list):
-                answers[code] = [answers[code]]
-            answers[code].extend(values)
-        else:
-            answers[code] = values[0]
+        if match.group(2) or len(values) > 1 or code in values_of:
+            listed.add(code)
+        values_of.setdefault(code, []).extend(values)
+    answers: dict[str, Any] = {
+        code: values if code in listed else values[0] for code, values in values_of.items()
+    }
+    for question in questions or []:
+        value = answers.get(question.code)
+        if question.datatype == "multivaluelist" or not isinstance(value, list):
+            continue
+        if len(value) > 1:
+            raise Open311Error(
+                _("attribute[%(code)s] takes a single value: %(question)s")
+                % {"code": question.code, "question": question.description}
+            )
+        answers[question.code] = value[0]
     return answers
 
 
@@ -175,6 +198,8 @@ class Submission:
     contact_phone: str = ""
     media_url: str = ""
     attributes: dict[str, Any] = field(default_factory=dict)
+    # The service's questions, read once to shape the answers and passed on to check them.
+    questions: list[CategoryAttribute] | None = None
 
 
 def parse_submission(data: QueryDict) -> Submission:
@@ -207,6 +232,7 @@ def parse_submission(data: QueryDict) -> Submission:
             URLValidator(schemes=["http", "https"])(media_url)
         except ValidationError:
             raise Open311Error(_("media_url must be an http or https address.")) from None
+    questions = list(category.attributes.all())
     return Submission(
         category=category,
         place=place,
@@ -217,7 +243,8 @@ def parse_submission(data: QueryDict) -> Submission:
         contact_name=name,
         contact_phone=param(data, "phone") or "",
         media_url=media_url,
-        attributes=parse_attributes(data),
+        attributes=parse_attributes(data, questions),
+        questions=questions,
     )
 
 
@@ -237,5 +264,6 @@ def open311_submit(submission: Submission, *, ip: str | None = None) -> Demand:
         attributes=submission.attributes,
         extra={"media_url": submission.media_url} if submission.media_url else None,
         ip=ip,
+        questions=submission.questions,
     )
     return demand

@@ -2,13 +2,20 @@
 
 Reads (discovery, services, definitions, requests) are public and carry no personal data; submitting
 needs an `api_key` made by `gongzhi create_open311_key`. Every answer, errors included, comes in the
-format the URL asks for, with the spec's content types; errors are `[{code, description}]`.
+format the URL asks for, with the spec's content types; errors are `[{code, description}]`: 404 for a
+missing resource, 403 for a bad key, 400 for anything else the client sent wrong (a wrong method
+included), and 500 only for a failure of the server itself.
+
+`jurisdiction_id` is accepted and ignored, whatever its value: the full spec lets a server with one
+jurisdiction ignore it, and clients configured with one (codeforamerica/three, for example) send it on
+every call.
 """
 
 from __future__ import annotations
 
 import datetime
 import functools
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -18,12 +25,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 
 from gongzhi.core.clients import client_ip
 from gongzhi.demands.models import Category
 from gongzhi.demands.open311 import fields
-from gongzhi.demands.open311.intake import Open311Error, open311_submit, param, parse_submission
+from gongzhi.demands.open311.intake import (
+    Open311Error,
+    open311_submit,
+    param,
+    param_list,
+    parse_submission,
+)
 from gongzhi.demands.open311.keys import open311_key_authenticate
 from gongzhi.demands.open311.render import FORMATS, JSON, XML, render, render_errors
 
@@ -32,6 +46,12 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-25T00:00:00+08:00"
 SEARCH_WINDOW = datetime.timedelta(days=90)
 SEARCH_LIMIT = 1000
+# What a client using the wrong method is told, per endpoint: whole sentences, each translated as one.
+METHOD_HINTS = {
+    ("GET",): gettext_lazy("Use GET here."),
+    ("GET", "POST"): gettext_lazy("Use GET or POST here."),
+}
+logger = logging.getLogger(__name__)
 # Internal field names in the services' validation errors, as the Open311 parameter a client sent.
 PARAMETER_OF = {
     "description": "description",
@@ -54,48 +74,45 @@ def _messages(exc: ValidationError) -> list[str]:
 
 
 def endpoint(*methods: str) -> Callable:
-    """Answer only `methods`, in the URL's format; check the jurisdiction; turn failures into errors."""
+    """Answer only `methods`, in the URL's format, and turn failures into errors of the spec.
+
+    A wrong method is a 400 (the spec's errors are 403, 404 or 400) that still names the allowed ones in
+    `Allow`. The client's mistakes are 400 (or the status an `Open311Error` names); anything else is a
+    fault of the server: logged with its traceback and answered 500, in the spec's format all the same.
+    """
     allowed = {*methods, "HEAD"} if "GET" in methods else set(methods)
+    hint = METHOD_HINTS[methods]
 
     def decorator(view: Callable) -> Callable:
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, fmt: str, **kwargs) -> HttpResponse:
             if request.method not in allowed:
-                response = render_errors(
-                    fmt, 405, [_("Use %(methods)s here.") % {"methods": " or ".join(methods)}]
-                )
+                response = render_errors(fmt, 400, [hint])
                 response["Allow"] = ", ".join(sorted(allowed))
                 return response
             try:
-                _check_jurisdiction(request)
                 return view(request, fmt, **kwargs)
             except Open311Error as exc:
                 return render_errors(fmt, exc.status, [exc.description])
             except ValidationError as exc:
                 return render_errors(fmt, 400, _messages(exc))
+            except Exception:
+                logger.exception("Open311 %s %s failed", request.method, request.path)
+                return render_errors(
+                    fmt, 500, [_("The server could not answer this request. Please try again later.")]
+                )
 
         return wrapper
 
     return decorator
 
 
-def _check_jurisdiction(request: HttpRequest) -> None:
-    """One jurisdiction: jurisdiction_id may be left out or empty; any value names an unknown one."""
-    given = param(request.GET, "jurisdiction_id")
-    if request.method == "POST":
-        given = given or param(request.POST, "jurisdiction_id")
-    if given is not None:
-        raise Open311Error(
-            _("Unknown jurisdiction_id “%(id)s”: this server serves one jurisdiction; leave it out.")
-            % {"id": given},
-            status=404,
-        )
-
-
 def _base_url(request: HttpRequest) -> str:
+    """The endpoint's address without a trailing slash, as in the spec's example (`…/open311/v2`):
+    clients append `/services.json` to it."""
     discovery = reverse("open311:discovery", kwargs={"fmt": XML})
-    return request.build_absolute_uri(discovery.rsplit("/", 1)[0] + "/")
+    return request.build_absolute_uri(discovery.rsplit("/", 1)[0])
 
 
 @endpoint("GET")
@@ -159,7 +176,10 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _moment(value: str, name: str, *, end: bool) -> datetime.datetime:
-    """A w3 date-time; a `+hh:mm` offset left unescaped in a query string arrives as a space."""
+    """A w3 date-time; a `+hh:mm` offset left unescaped in a query string arrives as a space.
+
+    It must lie far enough inside the dates Python can hold (years 1 to 9999, in UTC as the database
+    stores it) for the search window around it to be computed: `start_date=9999-12-31` is a 400."""
     moment = None
     for text in (value, value.replace(" ", "+")):
         try:
@@ -178,25 +198,34 @@ def _moment(value: str, name: str, *, end: bool) -> datetime.datetime:
                 _("%(name)s must be a date-time such as 2026-01-31T08:00:00+08:00.") % {"name": name}
             )
         moment = datetime.datetime.combine(day, datetime.time.max if end else datetime.time.min)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        margin = SEARCH_WINDOW + datetime.timedelta(days=1)
+        for edge in (moment - margin, moment + margin):
+            edge.astimezone(datetime.UTC)
+    except OverflowError:
+        raise Open311Error(
+            _("%(name)s is outside the range of dates this server can search.") % {"name": name}
+        ) from None
     return moment
 
 
 def _search(request: HttpRequest):
     """The spec's filters. Without dates: the last 90 days; with one date: 90 days from or up to it;
-    a range may not span more than 90 days. At most 1,000 requests, newest first."""
+    a range may not span more than 90 days. At most 1,000 requests, newest first. The list filters may be
+    comma delimited, repeated, or both (`status=open&status=closed` is `status=open,closed`)."""
     demands = fields.requests_queryset()
-    ids = param(request.GET, "service_request_id")
+    ids = param_list(request.GET, "service_request_id")
     if ids is not None:
         numbers = [n.strip() for n in ids.split(",") if n.strip()]
         return demands.filter(number__in=numbers[:SEARCH_LIMIT])[:SEARCH_LIMIT]
-    codes = param(request.GET, "service_code")
+    codes = param_list(request.GET, "service_code")
     if codes is not None:
         demands = demands.filter(
             category__code__in=[c.strip().lower() for c in codes.split(",") if c.strip()]
         )
-    status = param(request.GET, "status")
+    status = param_list(request.GET, "status")
     if status is not None:
         wanted = {s.strip().lower() for s in status.split(",") if s.strip()}
         if not wanted <= {"open", "closed"}:
