@@ -66,6 +66,7 @@ from gongzhi.demands.routing import LEVEL_ROLES
 from gongzhi.demands.services import ACTION_STATES
 from gongzhi.demands.tallies import COUNTERS, split
 from gongzhi.notifications.models import Notification
+from gongzhi.notifications.services import in_site_language
 from gongzhi.party.models import OrgCoverage, OrgKind, PartyOrg
 from gongzhi.territory.models import RESIDENTIAL_KINDS, Place, PlaceKind, ServiceArea, ServicePoint
 from gongzhi.workdays.calendar import working_deadline
@@ -412,9 +413,10 @@ def submit(request: HttpRequest) -> JsonResponse:
         )
         recipients = [row[0] for row in cursor.fetchall()]
         if recipients:
-            subject = (
-                _("New demand %(number)s: %(category)s") % {"number": number, "category": category_name}
-            )[:200]
+            with in_site_language():  # as the app writes notifications
+                subject = (
+                    _("New demand %(number)s: %(category)s") % {"number": number, "category": category_name}
+                )[:200]
             link = reverse("demands:detail", args=[demand_id])
             cursor.execute(
                 f"INSERT INTO {T['notification']} (recipient_id, phone, subject, body, link, created_at,"

@@ -26,6 +26,7 @@ urlpatterns = [
     path("calendar/", include("gongzhi.workdays.urls")),
     path("collective/", include("gongzhi.collective.urls")),
     path("deliberation/", include("gongzhi.deliberation.urls")),
+    path("notifications/", include("gongzhi.notifications.urls")),
     path("m/", include("gongzhi.portal.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("gongzhi.demands.open311.urls")),
@@ -33,3 +34,6 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]
+
+# A page that does not exist answers in the layout of where it was asked (the portal, or the staff pages).
+handler404 = "gongzhi.core.views.not_found"

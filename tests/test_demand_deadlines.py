@@ -13,8 +13,10 @@ import zoneinfo
 import chinese_calendar
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -56,6 +58,12 @@ def end_of(day: datetime.date) -> datetime.datetime:
 def english():
     with translation.override("en"):
         yield
+
+
+def site(message: str, **params) -> str:
+    """What the system writes for other people to read later (notes, notifications): the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % params if params else gettext(message)
 
 
 @pytest.fixture(autouse=True)
@@ -204,8 +212,14 @@ def test_the_warning_is_sent_once_a_day_before_the_level_deadline(clock, world, 
     d = fresh(demand)
     assert d.warned_at == at(2026, 10, 13, 0, 0)
     (warned,) = events(d, EventKind.WARNED)
-    assert (warned.note, warned.actor, warned.at) == ("Due by 2026-10-13 23:59", None, at(2026, 10, 13, 0, 0))
-    due_soon = Notification.objects.filter(subject__contains="due within a day")
+    assert (warned.note, warned.actor, warned.at) == (
+        site("Due by %(due)s", due="2026-10-13 23:59"),
+        None,
+        at(2026, 10, 13, 0, 0),
+    )
+    due_soon = Notification.objects.filter(
+        subject__contains=site("Demand %(number)s is due within a day", number=demand.number)
+    )
     assert list(due_soon.values_list("recipient", flat=True)) == [secretary.pk]
 
     for later in (at(2026, 10, 13, 0, 1), at(2026, 10, 13, 18)):
@@ -237,13 +251,17 @@ def test_an_overdue_demand_is_escalated_by_the_sweep_task(
     assert d.resolve_due == end_of(D(2026, 10, 13))
     (escalated,) = events(d, EventKind.ESCALATED)
     assert (escalated.note, escalated.actor, escalated.level) == (
-        "Not resolved in time",
+        site("Not resolved in time"),
         None,
         Level.COMMUNITY,
     )
     assert AuditEvent.objects.filter(action="demand_escalated", actor_name="system").count() == 1
     assert AuditEvent.objects.count() == audit_before + 1
-    told = Notification.objects.filter(subject__contains="escalated")
+    told = Notification.objects.filter(
+        subject__contains=site(
+            "Demand %(number)s was escalated to you: %(reason)s", number=demand.number, reason=""
+        )
+    )
     assert list(told.values_list("recipient__username", flat=True)) == [wuhe_staff.username]
     assert counts_by_status(Demand.objects.all(), timezone.now())["overdue"] == 0
 
@@ -278,12 +296,20 @@ def test_each_level_is_warned_and_escalated_in_turn(clock, world, reporter, wuhe
     assert sweep_demand_deadlines.call()["escalated"] == 1
     clock.move_to(at(2026, 10, 21, 9))  # within a day of the community's deadline
     assert sweep_demand_deadlines.call() == {"warned": 1, "escalated": 0}
-    assert Notification.objects.filter(recipient=wuhe_staff, subject__contains="due within a day").exists()
+    assert Notification.objects.filter(
+        recipient=wuhe_staff,
+        subject__contains=site("Demand %(number)s is due within a day", number=demand.number),
+    ).exists()
     clock.move_to(at(2026, 10, 22, 9))
     assert sweep_demand_deadlines.call() == {"warned": 0, "escalated": 1}
     d = fresh(demand)
     assert (d.level, d.level_due) == (Level.SUBDISTRICT, end_of(D(2026, 10, 29)))
-    assert Notification.objects.filter(recipient=admin_user, subject__contains="escalated").exists()
+    assert Notification.objects.filter(
+        recipient=admin_user,
+        subject__contains=site(
+            "Demand %(number)s was escalated to you: %(reason)s", number=demand.number, reason=""
+        ),
+    ).exists()
     # There is no level above the subdistrict: it stays overdue there, and is not escalated again.
     clock.move_to(at(2026, 11, 2, 9))
     assert sweep_demand_deadlines.call() == {"warned": 0, "escalated": 0}
@@ -335,7 +361,9 @@ def test_a_reopened_demand_gets_a_fresh_deadline_and_escalates_on_the_second_reo
     assert d.level_due == end_of(D(2026, 11, 2))
     assert sweep_demand_deadlines.call() == {"warned": 0, "escalated": 0}
     assert fresh(demand).level == Level.COMMUNITY
-    assert Notification.objects.filter(recipient=wuhe_staff, subject__contains="Reopened 2 times").exists()
+    assert Notification.objects.filter(
+        recipient=wuhe_staff, subject__contains=site("Reopened %(n)d times", n=2)
+    ).exists()
 
 
 # --- the commands --------------------------------------------------------------------------------------

@@ -512,3 +512,84 @@ def test_detail_queries_do_not_grow_with_events(client_for, wuhe_staff, world, c
             services.demand_contact(by=wuhe_staff, demand=demand, note="再次联系")
         counts.append(_queries(client, f"/demands/{demand.pk}/"))
     assert counts[0] == counts[1]
+
+
+# --- texts the system keeps, links and empty states -----------------------------------------------------
+
+
+def test_notes_the_system_writes_are_in_chinese_when_staff_work_in_english(
+    client_for, wuhe_staff, world, category
+):
+    demand = submit(world.dgk, category)
+    client = client_for(wuhe_staff)
+    client.cookies["django_language"] = "en"
+    client.post(f"/demands/{demand.pk}/accept/")
+    client.post(f"/demands/{demand.pk}/extend/", {"days": "2", "reason": "等配件"})
+
+    note = DemandEvent.objects.get(demand=demand, kind="extension_granted").note
+    assert "working days" not in note and note.endswith("等配件"), note
+
+
+def test_an_agenda_item_links_to_its_committee_topic(client_for, wuhe_staff, world, category):
+    from gongzhi.deliberation import services as deliberation
+    from gongzhi.deliberation.models import CommitteeKind, Topic
+
+    demand = submit(world.estate, category)
+    committee = deliberation.committee_create(
+        by=wuhe_staff,
+        kind=CommitteeKind.CONSULTATION_COMMITTEE,
+        name="佳兆业花园事务协商委员会",
+        place=world.estate,
+        branch=world.estate_branch,
+    )
+    topic = Topic.objects.create(committee=committee, title="楼道照明")
+    services.demand_put_on_agenda(by=wuhe_staff, demand=demand, agenda_ref=f"deliberation:topic:{topic.pk}")
+
+    page = client_for(wuhe_staff).get(f"/demands/{demand.pk}/").content.decode()
+
+    assert f'<a href="/deliberation/topics/{topic.pk}/">楼道照明</a>' in page
+
+
+def test_a_grid_worker_finds_the_grid_report_on_the_worklist(client_for, grid_worker, wuhe_staff):
+    assert 'data-testid="grid-report"' in client_for(grid_worker).get("/demands/").content.decode()
+    assert 'data-testid="grid-report"' not in client_for(wuhe_staff).get("/demands/").content.decode()
+
+
+def test_an_empty_worklist_says_so_and_blames_the_filters_only_when_there_are_some(client_for, wuhe_staff):
+    client = client_for(wuhe_staff)
+    client.cookies["django_language"] = "en"
+    plain = client.get("/demands/").content.decode()
+    assert "There are no demands here now." in plain and "Clear the filters" not in plain
+    filtered = client.get("/demands/?overdue=on").content.decode()
+    assert "Clear the filters to see more." in filtered
+
+
+def test_a_refused_entry_says_its_photos_must_be_chosen_again(client_for, wuhe_staff, world, category):
+    client = client_for(wuhe_staff)
+    photo = SimpleUploadedFile("lamp.png", PNG, content_type="image/png")
+    data = {"channel": "phone", "category": category.pk, "place": "dgk", "description": "", "photos": [photo]}
+    response = client.post("/demands/new/", data)
+    assert response.status_code == 400 and not Demand.objects.exists()
+    assert 'data-testid="photos-dropped"' in response.content.decode()
+    without = client.post("/demands/new/", {**data, "photos": []})
+    assert 'data-testid="photos-dropped"' not in without.content.decode()
+
+
+def test_the_list_finds_a_demand_by_part_of_its_number_or_the_residents_name(
+    client_for, wuhe_staff, world, category
+):
+    demand = submit(world.dgk, category, contact_name="王小明")
+    other = submit(world.dgk, category, description="别的问题", contact_name="李四")
+    client = client_for(wuhe_staff)
+    for text in (demand.number[-6:], "小明"):
+        page = client.get("/demands/all/", {"q": text}).content.decode()
+        assert demand.number in page and other.number not in page, text
+
+
+def test_a_search_that_found_several_places_comes_back_with_the_list(client_for, wuhe_staff, world, category):
+    data = {"channel": "phone", "category": category.pk, "place_q": "五和", "description": "路灯坏了"}
+    response = client_for(wuhe_staff).post("/demands/new/", data)
+    page = response.content.decode()
+    assert response.status_code == 400 and not Demand.objects.exists()
+    assert 'data-testid="place-choices"' in page
+    assert 'value="wuhe-xincun"' in page and 'value="wuhe"' in page

@@ -23,6 +23,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from gongzhi.accounts.models import User
 from gongzhi.core.models import AuditEvent
@@ -94,6 +95,12 @@ def english():
     """Messages are compared in the source language."""
     with translation.override("en"):
         yield
+
+
+def site(message: str, **params) -> str:
+    """What the system writes for other people to read later (notes, notifications): the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % params if params else gettext(message)
 
 
 @pytest.fixture(autouse=True)
@@ -657,7 +664,15 @@ def test_dissatisfied_reopens_and_the_second_reopening_escalates(cast):
         "",
     )
     assert list(d.events.values_list("kind", flat=True))[-2:] == [EventKind.RATED, EventKind.REOPENED]
-    assert Notification.objects.filter(recipient=s, subject__contains="reopened").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=s,
+            subject__contains=site(
+                "Demand %(number)s was reopened: the resident is dissatisfied", number=d.number
+            ),
+        ).count()
+        == 1
+    )
     assert not Notification.objects.filter(recipient=cast.wuhe_staff).exists()
     assert_rollup_consistent()
 
@@ -671,7 +686,15 @@ def test_dissatisfied_reopens_and_the_second_reopening_escalates(cast):
         EventKind.REOPENED,
         EventKind.ESCALATED,
     ]
-    assert Notification.objects.filter(recipient=cast.wuhe_staff, subject__contains="escalated").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient=cast.wuhe_staff,
+            subject__contains=site(
+                "Demand %(number)s was escalated to you: %(reason)s", number=d.number, reason=""
+            ),
+        ).count()
+        == 1
+    )
     assert not Notification.objects.filter(recipient=cast.outsider).exists()
     # Resolved at community level now, it is resolved but not locally.
     demand_resolve(by=cast.wuhe_staff, demand=d, reply="社区协调解决")
@@ -723,12 +746,28 @@ def test_reject_tells_the_caller_by_sms(cast, sms_outbox, django_capture_on_comm
     d = fresh(demand)
     assert (d.status, d.reply) == (Status.REJECTED, "属于法院管辖")
     sms = Notification.objects.get(recipient__isnull=True)
-    assert sms.phone == PHONE and "could not be accepted" in sms.subject
+    assert sms.phone == PHONE
+    assert sms.subject == site("Your demand %(number)s could not be accepted", number=d.number)
     assert "sms" in sms.delivered
     assert sms_outbox == [(PHONE, sms.subject)]
     # Rejected demands still count as submitted: a refusal is an answer, not a duplicate.
     assert DemandTally.objects.get().total == 1
     assert_rollup_consistent()
+
+
+def test_an_extension_refused_says_how_many_days_are_left(cast):
+    demand = bring_to(Status.DISPATCHED, cast)
+    demand_extend(by=cast.secretary, demand=demand, days=8, reason="等待配件")
+    with pytest.raises(ValidationError) as refused:
+        demand_extend(by=cast.secretary, demand=fresh(demand), days=3, reason="还要等")
+    assert refused.value.message_dict == {"days": ["8 working days were granted already: at most 2 more."]}
+    demand_extend(by=cast.secretary, demand=fresh(demand), days=2, reason="最后两天")
+    with pytest.raises(ValidationError) as spent:
+        demand_extend(by=cast.secretary, demand=fresh(demand), days=1, reason="再等等")
+    assert spent.value.message_dict == {
+        "days": ["This demand has had the 10 working days of extension it may have."]
+    }
+    assert fresh(demand).extension_days == 10
 
 
 def test_an_extension_moves_resolve_due_and_level_due(cast):
@@ -743,7 +782,10 @@ def test_an_extension_moves_resolve_due_and_level_due(cast):
     assert d.resolve_due == d.level_due == working_deadline(START, 8)
     assert timezone.localdate(d.resolve_due, SHANGHAI) == D(2026, 3, 20)
     event = d.events.last()
-    assert (event.kind, event.note) == (EventKind.EXTENSION_GRANTED, "3 working days: 等待配件到货")
+    assert (event.kind, event.note) == (
+        EventKind.EXTENSION_GRANTED,
+        site("%(days)d working days: %(reason)s", days=3, reason="等待配件到货"),
+    )
 
 
 def test_an_extension_never_shortens_a_later_level_deadline(cast, clock):
@@ -769,24 +811,29 @@ def told(subject_part: str = "") -> set[str]:
 def test_the_people_answering_at_each_level_are_told(cast):
     demand = submit(cast.resident, cast.world.dgk, cast.general)
     # Station level: the branch secretary of the place (or above it), not the one of another estate.
-    assert told("New demand") == {"t-dgk"}
+    assert told(site("New demand %(number)s: %(category)s", number=demand.number, category="")) == {"t-dgk"}
     demand_dispatch(by=cast.secretary, demand=demand, handler=cast.wuhe_staff)
-    assert told("assigned to you") == {"t-wuhe"}
+    assert told(site("Demand %(number)s was assigned to you", number=demand.number)) == {"t-wuhe"}
     demand_escalate(by=cast.secretary, demand=demand, reason="需要协调")
-    assert told("escalated") == {"t-wuhe"}
+    escalated = site("Demand %(number)s was escalated to you: %(reason)s", number=demand.number, reason="")
+    assert told(escalated) == {"t-wuhe"}
     demand_escalate(by=cast.wuhe_staff, demand=demand, reason="跨部门")
-    assert told("escalated") == {"t-wuhe", "t-admin"}
+    assert told(escalated) == {"t-wuhe", "t-admin"}
     assert "t-xjt" not in told() and "t-estate" not in told()
     demand_resolve(by=cast.admin, demand=demand, reply="街道协调解决")
-    resolved = Notification.objects.get(subject__contains="please rate")
+    resolved = Notification.objects.get(
+        subject=site("Your demand %(number)s was resolved: please rate the answer", number=demand.number)
+    )
     assert (resolved.recipient, resolved.link) == (cast.resident, reverse("portal:demand", args=[demand.pk]))
     assert not Notification.objects.filter(recipient__isnull=True).exists()
 
 
 def test_a_building_reports_to_the_secretary_of_its_area(cast):
     building = make_place("building", cast.world.estate, name="5栋", code="jzy-5")
-    submit(cast.resident, building, cast.general)
-    assert told("New demand") == {"t-estate"}
+    demand = submit(cast.resident, building, cast.general)
+    assert told(site("New demand %(number)s: %(category)s", number=demand.number, category="")) == {
+        "t-estate"
+    }
 
 
 def test_delivery_runs_after_the_commit(cast, sms_outbox, django_capture_on_commit_callbacks):
@@ -813,7 +860,8 @@ def test_a_caller_without_an_account_is_told_by_sms(cast, sms_outbox, django_cap
         demand_resolve(by=cast.secretary, demand=demand, reply="已恢复供水")
     sms = Notification.objects.get(recipient__isnull=True)
     assert sms.phone == PHONE and sms.delivered.keys() == {"sms"}
-    assert sms_outbox == [(PHONE, f"Your demand {demand.number} was resolved: please rate the answer")]
+    resolved = site("Your demand %(number)s was resolved: please rate the answer", number=demand.number)
+    assert sms_outbox == [(PHONE, resolved)]
     # Nobody can rate through the portal for the caller; staff record the rating by phone (by=None).
     demand_rate(by=None, demand=demand, rating=Rating.SATISFIED)
     assert fresh(demand).status == Status.CLOSED
@@ -909,6 +957,36 @@ def random_history(cast: Cast, clock, seed: int, demands_wanted: int = 50) -> No
         if steps % 60 == 0:
             assert_rollup_consistent()
     assert refused > 0  # the walk also tried steps the state did not allow
+
+
+def test_solved_locally_means_closed_at_the_level_first_dispatched(cast):
+    """DOMAIN.md: a station that hands a demand up before dispatching it has not made it the community's
+    failure; a demand dispatched at the station and then escalated was not solved locally."""
+    handed_up = submit(cast.resident, cast.world.dgk, cast.general)
+    demand_escalate(by=cast.secretary, demand=handed_up, reason="需社区协调")
+    demand_dispatch(by=cast.wuhe_staff, demand=handed_up, handler=cast.wuhe_staff)
+    demand_resolve(by=cast.wuhe_staff, demand=handed_up, reply="社区已协调解决")
+
+    climbed = submit(cast.resident, cast.world.dgk, cast.general)
+    demand_dispatch(by=cast.secretary, demand=climbed, handler=cast.secretary)
+    demand_escalate(by=cast.secretary, demand=climbed, reason="处理不了")
+    demand_dispatch(by=cast.wuhe_staff, demand=climbed, handler=cast.wuhe_staff)
+    demand_resolve(by=cast.wuhe_staff, demand=climbed, reply="社区解决")
+
+    first, second = fresh(handed_up), fresh(climbed)
+    assert (first.dispatch_level, first.closed_level, first.solved_locally) == (
+        Level.COMMUNITY,
+        Level.COMMUNITY,
+        True,
+    )
+    assert (second.dispatch_level, second.closed_level, second.solved_locally) == (
+        Level.STATION,
+        Level.COMMUNITY,
+        False,
+    )
+    stats = demand_stats(cast.world.wuhe)
+    assert (stats["resolved"], stats["resolved_locally"]) == (2, 1)
+    assert_rollup_consistent()
 
 
 @pytest.mark.parametrize("seed", [7, 2026, 31337])
@@ -1166,7 +1244,12 @@ def test_two_handlers_resolving_at_once_one_wins_the_other_is_told(vendor, cast)
     resolved = d.events.filter(kind=EventKind.RESOLVED)
     assert [e.actor.username for e in resolved] == [winner]
     assert d.reply == f"{winner}处理完毕"
-    assert Notification.objects.filter(subject__contains="please rate").count() == 1
+    assert (
+        Notification.objects.filter(
+            subject=site("Your demand %(number)s was resolved: please rate the answer", number=d.number)
+        ).count()
+        == 1
+    )
     assert DemandTally.objects.get().resolved == 1
     assert_rollup_consistent()
 

@@ -146,12 +146,19 @@ def test_the_console_sms_backend_records_and_logs(caplog, sms_outbox):
     assert f"SMS to {PHONE}: 你好" in caplog.text
 
 
-def test_marking_as_read_is_for_the_recipient_only(alice, bob):
+def test_marking_as_read_is_for_the_recipient_only_and_audited_once(alice, bob):
+    from django.http import Http404
+
+    from gongzhi.core.models import AuditEvent
+
     (row,) = notify(recipients=[alice], subject="已读")
-    with pytest.raises(PermissionError):
-        notification_mark_read(user=bob, notification=row)
-    notification_mark_read(user=alice, notification=row)
+    with pytest.raises(Http404):
+        notification_mark_read(by=bob, notification=row)
+    assert Notification.objects.get(pk=row.pk).read_at is None
+    notification_mark_read(by=alice, notification=row)
     first = Notification.objects.get(pk=row.pk).read_at
     assert first is not None
-    notification_mark_read(user=alice, notification=row)
+    notification_mark_read(by=alice, notification=row)
     assert Notification.objects.get(pk=row.pk).read_at == first
+    audits = AuditEvent.objects.filter(action="notification.read", target_id=str(row.pk))
+    assert list(audits.values_list("actor_id", flat=True)) == [alice.pk]

@@ -204,7 +204,11 @@ def test_similar_open_demands_are_offered_before_sending(as_resident, resident, 
     assert summary.status_code == 200
     assert 'data-status="submitted"' in summary.content.decode()
     assert as_resident.get(reverse("portal:same", args=[theirs.pk])).status_code == 404
-    assert as_resident.get(reverse("portal:demand", args=[theirs.pk])).status_code == 404
+    missing = as_resident.get(reverse("portal:demand", args=[theirs.pk]))
+    assert missing.status_code == 404
+    # In the portal's own layout, pointing back to the resident's demands, not to a staff workbench.
+    assert 'data-testid="portal-not-found"' in missing.content.decode()
+    assert reverse("portal:demands") in missing.content.decode()
     # The link is for this resident only.
     as_resident.force_login(make_user("t-other", Role.RESIDENT, world.plaza))
     assert as_resident.get(link).status_code == 404
@@ -381,8 +385,10 @@ def test_dissatisfied_reopens_and_satisfied_closes(as_resident, resident, outsid
     url = reverse("portal:demand", args=[demand.pk])
     assert 'data-testid="rate-form"' not in as_resident.get(url).content.decode()
     # Rating before it is resolved is refused.
-    early = as_resident.post(reverse("portal:rate", args=[demand.pk]), {"rating": "satisfied"})
-    assert early.status_code == 400
+    early = as_resident.post(reverse("portal:rate", args=[demand.pk]), {"rating": "satisfied"}, follow=True)
+    assert early.redirect_chain == [(url, 302)]
+    assert 'data-testid="portal-message"' in early.content.decode()
+    assert Demand.objects.get(pk=demand.pk).rating == ""
 
     services.demand_accept(by=outsider, demand=demand)
     services.demand_dispatch(by=outsider, demand=demand)
@@ -468,3 +474,55 @@ def test_a_place_found_by_the_search_stays_chosen_when_the_form_comes_back(as_re
     response = post_report(as_resident, form_data(world, category, place=world.estate.pk, description=""))
     assert response.status_code == 400
     assert f'value="{world.estate.pk}" checked' in response.content.decode()
+
+
+# --- what one resident may read of another's, and what a refusal says -----------------------------------
+
+
+def test_a_neighbours_numbers_are_masked_in_the_suggestions(as_resident, world, category):
+    neighbour = make_user("t-neighbour", Role.RESIDENT, world.plaza)
+    theirs = submit(neighbour, world, category, description="3栋门口的路灯坏了，联系我13912345678")
+    params = {"category": category.pk, "place": world.plaza.pk, "description": "3栋门口的路灯坏了"}
+
+    html = as_resident.get(reverse("portal:similar"), params).content.decode()
+
+    assert theirs.number in html
+    assert "13912345678" not in html and "139****5678" in html
+    link = html.split(f'data-testid="same-{theirs.pk}"')[0].rsplit('href="', 1)[1].split('"')[0]
+    summary = as_resident.get(link.replace("&amp;", "&")).content.decode()
+    assert "13912345678" not in summary and "139****5678" in summary
+
+
+def test_suggestions_stay_within_a_place_where_one_can_report(as_resident, world, category):
+    neighbour = make_user("t-neighbour", Role.RESIDENT, world.plaza)
+    theirs = submit(neighbour, world, category, description="3栋门口的路灯坏了")
+    wide = {"category": category.pk, "place": world.bantian.pk, "description": "3栋门口的路灯坏了"}
+    assert theirs.number not in as_resident.get(reverse("portal:similar"), wide).content.decode()
+
+
+def test_rating_twice_says_why_the_second_is_refused(as_resident, resident, admin_user, world, category):
+    demand = submit(resident, world, category)
+    services.demand_accept(by=admin_user, demand=demand)
+    services.demand_resolve(by=admin_user, demand=demand, reply="已修好")
+    url = reverse("portal:rate", args=[demand.pk])
+    as_resident.post(url, {"rating": "satisfied", "comment": ""})
+
+    response = as_resident.post(url, {"rating": "dissatisfied", "comment": "其实没修好"}, follow=True)
+
+    assert response.redirect_chain == [(reverse("portal:demand", args=[demand.pk]), 302)]
+    assert 'data-testid="portal-message"' in response.content.decode()
+    demand.refresh_from_db()
+    assert demand.rating == "satisfied" and demand.rating_comment == ""
+
+
+def test_a_too_long_name_is_refused_naming_the_field(as_resident, world, category):
+    response = post_report(as_resident, form_data(world, category, contact_name="王" * 51))
+    assert response.status_code == 400
+    assert "Your name can be at most 50 characters." in response.content.decode()
+    assert Demand.objects.count() == 0
+
+
+def test_each_language_is_offered_in_its_own_name(client, resident):
+    client.force_login(resident)
+    page = client.get(reverse("portal:me")).content.decode()
+    assert ">English</option>" in page and ">简体中文</option>" in page

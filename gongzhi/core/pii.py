@@ -133,8 +133,17 @@ def validate_id_number(value: str) -> str:
     return value
 
 
+# How people write a number: "+86 138 0013 8000", "0086-13800138000", "(0755) 8888-1234".
+_PHONE_PUNCTUATION = re.compile(r"[\s\-()（）.]")
+_COUNTRY_PREFIX = re.compile(r"^(\+|00)86(?=1\d{10}$|0?[2-9]\d{8,10}$)")
+
+
 def validate_phone(value: str) -> str:
-    value = normalise(value)
+    """The number as stored: digits only, without the country code; a landline keeps its area code's 0."""
+    written = _PHONE_PUNCTUATION.sub("", value or "").upper()
+    value = _COUNTRY_PREFIX.sub("", written)
+    if value != written and value[:1] != "1" and not value.startswith("0"):
+        value = "0" + value  # a landline written +86 755 …: the area code's 0 comes back
     if not _PHONE_RE.match(value):
         raise ValidationError(
             gettext_lazy("Enter an 11-digit mobile number or a landline with its area code.")
@@ -154,6 +163,15 @@ def mask_phone(value: str) -> str:
     if not value:
         return ""
     return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
+
+
+_LONG_NUMBER = re.compile(r"\d{7,}[\dXx]?")
+
+
+def mask_numbers_in(text: str) -> str:
+    """Free text with each run of seven or more digits (a phone, an ID number) masked as mask_phone does:
+    for showing what one resident wrote to another."""
+    return _LONG_NUMBER.sub(lambda m: mask_phone(m.group()), text or "")
 
 
 def person_search_q(query: str) -> Q | None:

@@ -50,3 +50,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("core:workbench")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 in the layout of the part of the site it was asked in: residents in the portal (/m/) stay in it."""
+    template = "portal/404.html" if request.path.startswith("/m/") else "404.html"
+    return render(request, template, {"request_path": request.path}, status=404)

@@ -417,7 +417,7 @@ def _settle_notifications(after_pk: int) -> None:
     """What the load told people about 2018–2019 is old news: mark it read."""
     news = Notification.objects.filter(pk__gt=after_pk, recipient__isnull=False, read_at__isnull=True)
     for notification in news.select_related("recipient").order_by("pk"):
-        notification_mark_read(user=notification.recipient, notification=notification)
+        notification_mark_read(by=notification.recipient, notification=notification)
 
 
 @transaction.atomic

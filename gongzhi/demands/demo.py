@@ -542,7 +542,7 @@ def _settle_notifications(after_pk: int) -> int:
     news = Notification.objects.filter(pk__gt=after_pk, recipient__isnull=False, read_at__isnull=True)
     for notification in news.select_related("recipient").order_by("pk"):
         if notification.link not in current:
-            notification_mark_read(user=notification.recipient, notification=notification)
+            notification_mark_read(by=notification.recipient, notification=notification)
             settled += 1
     return settled
 

@@ -172,7 +172,9 @@ class ContactForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    station = forms.ModelChoiceField(label=_("Service point"), queryset=ServicePoint.objects.none())
+    station = forms.ModelChoiceField(
+        label=_("Service point"), queryset=ServicePoint.objects.none(), empty_label=_("Choose…")
+    )
     reason = _text(_("Reason"))
 
     def __init__(self, *args: Any, stations: Any, **kwargs: Any) -> None:
@@ -227,7 +229,9 @@ class MultiplePhotoField(forms.FileField):
 class _PlacedForm(forms.Form):
     """A form whose place is chosen by code among `places` (the search box fills it)."""
 
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(active=True))
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(active=True), empty_label=_("Choose…")
+    )
     place = forms.CharField(label=_("Place"), max_length=64, required=False, widget=forms.HiddenInput)
     place_q = forms.CharField(label=_("Place"), max_length=64, required=False)
     description = _text(_("Description"), rows=5, required=True, max_length=4000)

@@ -165,6 +165,17 @@ class Demand(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, default=Level.STATION)
     closed_level = models.CharField(_("closed at level"), max_length=12, choices=Level.choices, blank=True)
+    # The level it was first dispatched at: "solved locally" is closed there (DOMAIN.md). Empty until then;
+    # a demand closed without a dispatch counts from the first level, the station. The database default
+    # lets bulk loads (the bench's COPY) leave it out.
+    dispatch_level = models.CharField(
+        _("first dispatched at level"),
+        max_length=12,
+        choices=Level.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     station = models.ForeignKey(
         ServicePoint,
         verbose_name=_("station"),
@@ -251,7 +262,7 @@ class Demand(models.Model):
 
     @property
     def solved_locally(self) -> bool:
-        return self.closed_level == Level.STATION
+        return self.status in DONE_STATES and self.closed_level == (self.dispatch_level or Level.STATION)
 
 
 def photo_path(instance: DemandPhoto, filename: str) -> str:

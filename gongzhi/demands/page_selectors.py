@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from gongzhi.core.roles import ROLE_ACTIONS, Action
@@ -72,7 +74,10 @@ def filter_demands(
         demands = demands.filter(created_at__lt=_local_start(data["until"] + datetime.timedelta(days=1)))
     text = (data.get("q") or "").strip()
     if text:
-        demands = demands.filter(Q(number__iexact=text) | Q(description__icontains=text))
+        # By part of its number, what it says, or the name the resident gave (the phone is encrypted).
+        demands = demands.filter(
+            Q(number__icontains=text) | Q(description__icontains=text) | Q(contact_name__icontains=text)
+        )
     return demands
 
 
@@ -199,3 +204,15 @@ def stats_by_child(
 
 def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+def agenda_item(demand: Demand) -> dict[str, str] | None:
+    """The committee topic the demand went onto, as a title and a link, when its `agenda_ref` names one
+    (`deliberation:topic:<pk>`, written by the deliberation services); None for a free-text reference."""
+    kind, _sep, pk = demand.agenda_ref.rpartition(":")
+    if kind != "deliberation:topic" or not pk.isdigit():
+        return None
+    topic = apps.get_model("deliberation", "Topic").objects.filter(pk=int(pk)).only("title").first()
+    if topic is None:
+        return None
+    return {"title": topic.title, "url": reverse("deliberation:topic", args=[topic.pk])}

@@ -11,6 +11,7 @@ State machine (GLOSSARY codes):
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.core.audit import audit_record
 from gongzhi.core.pii import validate_phone
@@ -45,7 +47,7 @@ from gongzhi.demands.models import (
     Status,
 )
 from gongzhi.demands.tallies import contribution, tally_apply
-from gongzhi.notifications.services import notify
+from gongzhi.notifications.services import notify, site_text
 from gongzhi.territory.models import Place, ServicePoint
 
 PORTAL_LIMIT_PER_HOUR = 5  # per resident account, and per network address
@@ -74,6 +76,9 @@ ACTION_STATES: dict[str, tuple[str, ...]] = {
     "merge": OPEN_STATES,
 }
 
+
+# Extensions of the resolution deadline, in working days, all of a demand's together.
+EXTENSION_MAX_DAYS = 10
 
 # --- helpers -------------------------------------------------------------------------------------------
 
@@ -132,15 +137,21 @@ def _link(demand: Demand) -> str:
     return reverse("demands:detail", args=[demand.pk])
 
 
-def _tell_level(demand: Demand, subject: str) -> None:
+def _tell_level(demand: Demand, message: Any, **params: Any) -> None:
+    """Tell the people responsible at the demand's level; `message` (lazy) is written in the site's language."""
+    subject = site_text(message, **params)
     notify(
         recipients=routing.responsible_users(demand.place, demand.level), subject=subject, link=_link(demand)
     )
 
 
-def _tell_resident(demand: Demand, subject: str) -> None:
-    recipients = [demand.submitted_by] if demand.submitted_by_id else []
-    sms_to = demand.contact_phone if not demand.submitted_by_id else ""
+def _tell_resident(demand: Demand, message: Any, **params: Any) -> None:
+    """Tell whoever reported it: in the portal, and by email or, without an email address, by SMS to the
+    contact phone they gave (a caller without an account hears by SMS only)."""
+    subject = site_text(message, **params)
+    reporter = demand.submitted_by
+    recipients = [reporter] if reporter is not None else []
+    sms_to = demand.contact_phone if reporter is None or not reporter.email else ""
     notify(
         recipients=recipients, subject=subject, link=reverse("portal:demand", args=[demand.pk]), sms_to=sms_to
     )
@@ -191,6 +202,8 @@ def _check_attributes(
         elif attribute.datatype == "number":
             try:
                 value = float(value)
+                if not math.isfinite(value):  # "nan", "inf", "1e999": not numbers JSON can hold
+                    raise ValueError(value)
             except (TypeError, ValueError):
                 errors.append(
                     _("Please answer with a number: %(question)s") % {"question": attribute.description}
@@ -307,7 +320,9 @@ def demand_submit(
     if at is None:
         _tell_level(
             demand,
-            _("New demand %(number)s: %(category)s") % {"number": demand.number, "category": category.name},
+            gettext_lazy("New demand %(number)s: %(category)s"),
+            number=demand.number,
+            category=category.name,
         )
     return demand
 
@@ -350,14 +365,12 @@ def demand_dispatch(
     demand.handler = handler or demand.handler
     demand.station = station or demand.station
     demand.dispatched_at = demand.dispatched_at or at or timezone.now()
-    _save(demand, before, "status", "handler", "station", "dispatched_at")
+    demand.dispatch_level = demand.dispatch_level or demand.level  # the first dispatch's level stays
+    _save(demand, before, "status", "handler", "station", "dispatched_at", "dispatch_level")
     _event(demand, EventKind.DISPATCHED, by, note, at=at)
     if handler is not None:
-        notify(
-            recipients=[handler],
-            subject=_("Demand %(number)s was assigned to you") % {"number": demand.number},
-            link=_link(demand),
-        )
+        subject = site_text(gettext_lazy("Demand %(number)s was assigned to you"), number=demand.number)
+        notify(recipients=[handler], subject=subject, link=_link(demand))
     return demand
 
 
@@ -407,14 +420,31 @@ def demand_return(*, by: Any, demand: Demand, reason: str) -> Demand:
 
 @transaction.atomic
 def demand_extend(*, by: Any, demand: Demand, days: int, reason: str) -> Demand:
-    """Extend the resolution deadline by `days` working days (at most 10 in all), with a reason."""
+    """Extend the resolution deadline by `days` working days (at most EXTENSION_MAX_DAYS in all), with a
+    reason; a refusal says how many days are left."""
     demand = _locked(demand)
     _authorise(by, demand)
     _require(demand, OPEN_STATES, _("extended"))
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why more time is needed.")]})
-    if days < 1 or demand.extension_days + days > 10:
-        raise ValidationError({"days": [_("An extension is 1 to 10 working days in all.")]})
+    left = EXTENSION_MAX_DAYS - demand.extension_days
+    if left <= 0:
+        raise ValidationError(
+            {
+                "days": [
+                    _("This demand has had the %(n)d working days of extension it may have.")
+                    % {"n": EXTENSION_MAX_DAYS}
+                ]
+            }
+        )
+    if days < 1 or days > left:
+        message = _("An extension is 1 to 10 working days in all.")
+        if demand.extension_days:
+            message = _("%(granted)d working days were granted already: at most %(left)d more.") % {
+                "granted": demand.extension_days,
+                "left": left,
+            }
+        raise ValidationError({"days": [message]})
     before = contribution(demand)
     demand.extension_days += days
     extended = deadlines_for(demand.category, demand.created_at, demand.extension_days)["resolve_due"]
@@ -426,7 +456,7 @@ def demand_extend(*, by: Any, demand: Demand, days: int, reason: str) -> Demand:
         demand,
         EventKind.EXTENSION_GRANTED,
         by,
-        _("%(days)d working days: %(reason)s") % {"days": days, "reason": reason.strip()},
+        site_text(gettext_lazy("%(days)d working days: %(reason)s"), days=days, reason=reason.strip()),
     )
     return demand
 
@@ -451,7 +481,9 @@ def demand_resolve(*, by: Any, demand: Demand, reply: str, at: datetime.datetime
     _save(demand, before, "status", "reply", "resolved_at", "closed_level")
     _event(demand, EventKind.RESOLVED, by, demand.reply, at=at)
     _tell_resident(
-        demand, _("Your demand %(number)s was resolved: please rate the answer") % {"number": demand.number}
+        demand,
+        gettext_lazy("Your demand %(number)s was resolved: please rate the answer"),
+        number=demand.number,
     )
     return demand
 
@@ -496,17 +528,17 @@ def demand_rate(
         "level_due",
         "warned_at",
     )
-    _event(
-        demand, EventKind.RATED, by, f"{demand.get_rating_display()} {demand.rating_comment}".strip(), at=at
-    )
+    rating = site_text(Rating(demand.rating).label)
+    _event(demand, EventKind.RATED, by, f"{rating} {demand.rating_comment}".strip(), at=at)
     if demand.status == Status.REOPENED:
         _event(demand, EventKind.REOPENED, by, at=at)
         if demand.reopen_count >= REOPENINGS_BEFORE_ESCALATION:
-            _escalate(demand, _("Reopened %(n)d times") % {"n": demand.reopen_count}, at=at)
+            _escalate(demand, site_text(gettext_lazy("Reopened %(n)d times"), n=demand.reopen_count), at=at)
         else:
             _tell_level(
                 demand,
-                _("Demand %(number)s was reopened: the resident is dissatisfied") % {"number": demand.number},
+                gettext_lazy("Demand %(number)s was reopened: the resident is dissatisfied"),
+                number=demand.number,
             )
     return demand
 
@@ -527,7 +559,9 @@ def _escalate(demand: Demand, reason: str, by: Any = None, at: datetime.datetime
     _event(demand, EventKind.ESCALATED, by, reason, at=at)
     _tell_level(
         demand,
-        _("Demand %(number)s was escalated to you: %(reason)s") % {"number": demand.number, "reason": reason},
+        gettext_lazy("Demand %(number)s was escalated to you: %(reason)s"),
+        number=demand.number,
+        reason=reason,
     )
     return True
 
@@ -538,7 +572,7 @@ def demand_escalate(*, by: Any, demand: Demand, reason: str, at: datetime.dateti
     demand = _locked(demand)
     _authorise(by, demand)
     _require(demand, OPEN_STATES, _("escalated"))
-    if not _escalate(demand, reason.strip() or _("Escalated by hand"), by, at):
+    if not _escalate(demand, reason.strip() or site_text(gettext_lazy("Escalated by hand")), by, at):
         raise ValidationError(_("This demand is already at the subdistrict."))
     return demand
 
@@ -555,7 +589,7 @@ def demand_reject(*, by: Any, demand: Demand, reason: str) -> Demand:
     demand.status, demand.reply = Status.REJECTED, reason.strip()
     _save(demand, before, "status", "reply")
     _event(demand, EventKind.REJECTED, by, demand.reply)
-    _tell_resident(demand, _("Your demand %(number)s could not be accepted") % {"number": demand.number})
+    _tell_resident(demand, gettext_lazy("Your demand %(number)s could not be accepted"), number=demand.number)
     return demand
 
 
@@ -574,11 +608,13 @@ def demand_merge(*, by: Any, demand: Demand, into: Demand) -> Demand:
     demand.status, demand.merged_into = Status.MERGED, into
     _save(demand, before, "status", "merged_into")
     _event(demand, EventKind.MERGED, by, into.number)
-    _event(into, EventKind.NOTE, by, _("%(number)s was merged into this demand") % {"number": demand.number})
+    note = site_text(gettext_lazy("%(number)s was merged into this demand"), number=demand.number)
+    _event(into, EventKind.NOTE, by, note)
     _tell_resident(
         demand,
-        _("Your demand %(number)s is handled together with %(other)s")
-        % {"number": demand.number, "other": into.number},
+        gettext_lazy("Your demand %(number)s is handled together with %(other)s"),
+        number=demand.number,
+        other=into.number,
     )
     return demand
 
@@ -626,8 +662,12 @@ def sweep_deadlines(now: datetime.datetime | None = None) -> dict[str, int]:
                 demand.warned_at = now
                 demand.save(update_fields=["warned_at"])
                 due = f"{timezone.localtime(demand.level_due):%Y-%m-%d %H:%M}"
-                _event(demand, EventKind.WARNED, None, _("Due by %(due)s") % {"due": due}, at=now)
-                _tell_level(demand, _("Demand %(number)s is due within a day") % {"number": demand.number})
+                _event(
+                    demand, EventKind.WARNED, None, site_text(gettext_lazy("Due by %(due)s"), due=due), at=now
+                )
+                _tell_level(
+                    demand, gettext_lazy("Demand %(number)s is due within a day"), number=demand.number
+                )
                 warned += 1
     overdue = Demand.objects.overdue(now).exclude(level=Level.SUBDISTRICT)
     for demand_id in overdue.values_list("pk", flat=True):
@@ -636,7 +676,7 @@ def sweep_deadlines(now: datetime.datetime | None = None) -> dict[str, int]:
             if (
                 demand.status in OPEN_STATES
                 and demand.level_due < now
-                and _escalate(demand, _("Not resolved in time"), at=now)
+                and _escalate(demand, site_text(gettext_lazy("Not resolved in time")), at=now)
             ):
                 escalated += 1
     return {"warned": warned, "escalated": escalated}

@@ -37,7 +37,7 @@ def contribution(demand: Demand) -> dict[str, int]:
     return {
         "total": 0 if demand.status == "merged" else 1,
         "resolved": int(done),
-        "resolved_locally": int(done and demand.closed_level == Level.STATION),
+        "resolved_locally": int(done and demand.closed_level == (demand.dispatch_level or Level.STATION)),
         "on_time": int(done and demand.resolved_at is not None and demand.resolved_at <= demand.resolve_due),
         "satisfied": int(demand.rating == Rating.SATISFIED),
         "basic": int(demand.rating == Rating.BASIC),
@@ -56,7 +56,9 @@ _SQL_COUNTERS = {
         Case(When(status=Status.MERGED, then=Value(0)), default=Value(1), output_field=IntegerField())
     ),
     "resolved": _flag(_DONE),
-    "resolved_locally": _flag(_DONE & Q(closed_level=Level.STATION)),
+    "resolved_locally": _flag(
+        _DONE & (Q(dispatch_level="", closed_level=Level.STATION) | Q(closed_level=F("dispatch_level")))
+    ),
     "on_time": _flag(_DONE & Q(resolved_at__isnull=False, resolved_at__lte=F("resolve_due"))),
     "satisfied": _flag(Q(rating=Rating.SATISFIED)),
     "basic": _flag(Q(rating=Rating.BASIC)),

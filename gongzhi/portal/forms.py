@@ -34,7 +34,11 @@ class ReportForm(forms.Form):
     description = forms.CharField(
         widget=forms.Textarea, error_messages={"required": _("Describe the problem.")}
     )
-    contact_name = forms.CharField(max_length=50, required=False)
+    contact_name = forms.CharField(
+        max_length=50,
+        required=False,
+        error_messages={"max_length": _("Your name can be at most %(limit_value)d characters.")},
+    )
     contact_phone = forms.CharField(max_length=30, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -61,7 +65,12 @@ class RateForm(forms.Form):
             "invalid_choice": _("Choose satisfied, basically satisfied or dissatisfied."),
         },
     )
-    comment = forms.CharField(required=False, max_length=COMMENT_MAX, widget=forms.Textarea)
+    comment = forms.CharField(
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea,
+        error_messages={"max_length": _("The comment can be at most %(limit_value)d characters.")},
+    )
 
 
 def add_errors(form: forms.Form, exc: ValidationError, elsewhere: dict[str, list[str]]) -> None:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("demands/<int:pk>/rate/", views.demand_rate, name="rate"),
     path("demands/<int:pk>/same/", views.same, name="same"),
     path("photos/<int:pk>/", views.photo, name="photo"),
+    path("messages/", views.messages_list, name="messages"),
     path("me/", views.me, name="me"),
 ]

@@ -34,7 +34,8 @@ from gongzhi.demands.models import (
 )
 from gongzhi.demands.questions import answers_from, category_from, questions_context
 from gongzhi.demands.selectors import my_demands, similar_open_demands
-from gongzhi.portal.forms import COMMENT_MAX, RateForm, ReportForm, add_errors
+from gongzhi.notifications.selectors import notifications_for, unread_count
+from gongzhi.portal.forms import COMMENT_MAX, REPORTABLE_KINDS, RateForm, ReportForm, add_errors
 from gongzhi.portal.selectors import current_demands, home_places, last_contact, search_areas
 from gongzhi.territory.models import Place
 
@@ -43,6 +44,8 @@ from gongzhi.territory.models import Place
 SAME_SALT = "gongzhi.portal.same"
 SAME_MAX_AGE = datetime.timedelta(days=1)
 SIMILAR_MIN_TEXT = 4
+# A phone shows ten cards a page: fifty is a long scroll on a small screen.
+PHONE_PAGE_SIZE = 10
 
 # Staff-only steps stay off the resident's timeline.
 HIDDEN_EVENTS = (EventKind.WARNED, EventKind.NOTE, EventKind.EXTENSION_REQUESTED)
@@ -206,7 +209,8 @@ def _int(value: str | None) -> int | None:
 def similar(request: HttpRequest) -> HttpResponse:
     """htmx: open demands at the same area and category that read like what the resident is typing."""
     category_id = _int(request.GET.get("category"))
-    place = Place.objects.filter(pk=_int(request.GET.get("place"))).first()
+    # Only where a report can be made: a wider place (the subdistrict) would show the whole district's.
+    place = Place.objects.open().filter(kind__in=REPORTABLE_KINDS, pk=_int(request.GET.get("place"))).first()
     text = request.GET.get("description", "")[:DESCRIPTION_MAX]
     found = []
     if category_id and place and len(text.strip()) >= SIMILAR_MIN_TEXT:
@@ -241,8 +245,18 @@ def same(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def demand_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, my_demands(request.user))
+    page = paginate(request, my_demands(request.user), PHONE_PAGE_SIZE)
     return _page(request, "portal/demand_list.html", {"page_obj": page}, "demands")
+
+
+@login_required
+@require_GET
+def messages_list(request: HttpRequest) -> HttpResponse:
+    """The resident's notifications (消息); opening one marks it read (notifications.views)."""
+    unread_only = request.GET.get("show") == "unread"
+    page = paginate(request, notifications_for(request.user, unread_only=unread_only), PHONE_PAGE_SIZE)
+    context = {"page_obj": page, "unread_only": unread_only, "unread": unread_count(request.user)}
+    return _page(request, "portal/messages.html", context, "")
 
 
 def _detail_page(request: HttpRequest, demand: Demand, form: RateForm, status: int = 200) -> HttpResponse:
@@ -282,6 +296,12 @@ def demand_rate(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
+            demand.refresh_from_db()
+            if demand.status != Status.RESOLVED:
+                # Rated already (a second tap), or its state moved on since the page was drawn: the form is
+                # gone from the page, so the reason goes in a message above it.
+                messages.error(request, " ".join(exc.messages))
+                return redirect("portal:demand", demand.pk)
             add_errors(form, exc, {})
         else:
             if demand.status == Status.REOPENED:

@@ -101,8 +101,16 @@ def test_resident_reports_on_the_phone_and_rates_until_satisfied(
     staff_act(page, base, pk, "dispatch", "dispatched")
     staff_act(page, base, pk, "resolve", "resolved", reply="已更换灯泡。")
 
+    # The bell in the portal's header counts the message about the answer; opening it leads to the demand.
+    phone.goto(f"{base}/m/")
+    expect(phone.get_by_test_id("portal-bell").get_by_test_id("unread-count")).to_have_text("1")
+    phone.get_by_test_id("portal-bell").click()
+    phone.get_by_test_id("notification").first.get_by_role("button").click()
+    phone.wait_for_url(f"{base}/m/demands/{pk}/")
+    expect(phone.get_by_test_id("portal-bell").get_by_test_id("unread-count")).to_have_count(0)
+    assert_fits(phone)
+
     # The resident reads the reply and is not satisfied: the demand is reopened.
-    phone.goto(f"{base}/m/demands/{pk}/")
     expect(phone.get_by_test_id("reply")).to_have_text("已更换灯泡。")
     resident_rates(phone, base, pk, "dissatisfied", "reopened")
     page.goto(f"{base}/demands/{pk}/")

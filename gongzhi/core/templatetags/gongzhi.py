@@ -1,5 +1,7 @@
 from django import template
 
+from gongzhi.core.pii import mask_numbers_in
+
 register = template.Library()
 
 
@@ -15,6 +17,12 @@ def query_replace(context, **kwargs) -> str:
 @register.filter
 def percent(value: float) -> str:
     return f"{value * 100:.1f}%"
+
+
+@register.filter
+def mask_numbers(text: str) -> str:
+    """Someone else's free text with phone and ID numbers masked (what one resident may read of another's)."""
+    return mask_numbers_in(text)
 
 
 @register.filter

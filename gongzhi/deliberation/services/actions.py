@@ -17,7 +17,7 @@ from gongzhi.deliberation.models import ActionItem, ActionUpdate, Resolution
 from gongzhi.deliberation.services._common import audit, authorise, check_demand_at, link
 from gongzhi.demands.models import DONE_STATES, Demand
 from gongzhi.demands.services import demand_resolve
-from gongzhi.notifications.services import notify
+from gongzhi.notifications.services import in_site_language, notify
 
 
 @transaction.atomic
@@ -47,12 +47,13 @@ def action_add(
     action.save()
     audit(by, "action_add", action, committee, {"deadline": [None, deadline.isoformat()]})
     if owner is not None:
-        notify(
-            recipients=[owner],
-            subject=_("Action for you: %(title)s, due %(day)s")
-            % {"title": action.title, "day": deadline.isoformat()},
-            link=link("action", action.pk),
-        )
+        with in_site_language():
+            notify(
+                recipients=[owner],
+                subject=_("Action for you: %(title)s, due %(day)s")
+                % {"title": action.title, "day": deadline.isoformat()},
+                link=link("action", action.pk),
+            )
     return action
 
 

@@ -43,7 +43,7 @@ from gongzhi.deliberation.services._common import (
     require_seat_of,
     require_status,
 )
-from gongzhi.notifications.services import notify
+from gongzhi.notifications.services import in_site_language, notify
 
 # What an amendment may correct on each record of a closed meeting. Votes are not amendable: a result
 # rests on them, and a wrong vote is a matter for a new motion at another meeting.
@@ -118,16 +118,17 @@ def meeting_send_notice(*, by: Any, meeting: Meeting, at: datetime.datetime | No
     require_status(meeting, MeetingStatus.SCHEDULED)
     agenda = "\n".join(f"{i.order}. {i.topic.title}" for i in meeting.agenda_items.select_related("topic"))
     holders = [s.user for s in current_seats(meeting).filter(user__isnull=False).select_related("user")]
-    notify(
-        recipients=holders,
-        subject=_("Meeting notice: %(title)s, %(when)s")
-        % {
-            "title": meeting.title,
-            "when": timezone.localtime(meeting.scheduled_at).strftime("%Y-%m-%d %H:%M"),
-        },
-        body=f"{meeting.venue} · {meeting.get_mode_display()}\n{agenda}".strip(),
-        link=link("meeting", meeting.pk),
-    )
+    with in_site_language():
+        notify(
+            recipients=holders,
+            subject=_("Meeting notice: %(title)s, %(when)s")
+            % {
+                "title": meeting.title,
+                "when": timezone.localtime(meeting.scheduled_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            body=f"{meeting.venue} · {meeting.get_mode_display()}\n{agenda}".strip(),
+            link=link("meeting", meeting.pk),
+        )
     meeting.notice_sent_at = moment(at)
     meeting.save(update_fields=["notice_sent_at"])
     audit(by, "meeting_send_notice", meeting, meeting.committee, {"notified": [None, len(holders)]})

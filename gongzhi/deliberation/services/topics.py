@@ -19,7 +19,7 @@ from gongzhi.deliberation.models import Committee, Seat, Topic
 from gongzhi.deliberation.services._common import audit, authorise, check_demand_at, link, moment
 from gongzhi.demands.models import Demand
 from gongzhi.demands.services import demand_put_on_agenda
-from gongzhi.notifications.services import notify
+from gongzhi.notifications.services import in_site_language, notify
 
 
 def agenda_ref(topic: Topic) -> str:
@@ -167,11 +167,12 @@ def topic_screen(
     topic.save(update_fields=["status", "merged_into", "decline_reason", "screened_by", "screened_at"])
     audit(by, "topic_screen", topic, topic.committee, {"status": [TopicStatus.PROPOSED, decision]})
     if topic.raised_by_id:
-        notify(
-            recipients=[topic.raised_by],
-            subject=_("Your topic “%(title)s”: %(status)s")
-            % {"title": topic.title, "status": topic.get_status_display()},
-            body=topic.decline_reason,
-            link=link("topic", topic.pk),
-        )
+        with in_site_language():
+            notify(
+                recipients=[topic.raised_by],
+                subject=_("Your topic “%(title)s”: %(status)s")
+                % {"title": topic.title, "status": topic.get_status_display()},
+                body=topic.decline_reason,
+                link=link("topic", topic.pk),
+            )
     return topic

@@ -36,7 +36,7 @@ from gongzhi.deliberation.services._common import (
     require_seat_of,
     require_status,
 )
-from gongzhi.notifications.services import notify
+from gongzhi.notifications.services import in_site_language, notify
 
 
 def _locked_motion(motion: Motion) -> tuple[Motion, Meeting]:
@@ -269,10 +269,11 @@ def resolution_publish(*, by: Any, resolution: Resolution, at: datetime.datetime
     resolution.published_at = moment(at, resolution.adopted_at)
     resolution.save(update_fields=["published", "published_at"])
     audit(by, "resolution_publish", resolution, committee, {"published": [False, True]})
-    notify(
-        recipients=residents_of(committee.place.path),
-        subject=_("%(committee)s resolved: %(text)s")
-        % {"committee": committee.name, "text": resolution.text[:80]},
-        link=link("resolution", resolution.pk),
-    )
+    with in_site_language():
+        notify(
+            recipients=residents_of(committee.place.path),
+            subject=_("%(committee)s resolved: %(text)s")
+            % {"committee": committee.name, "text": resolution.text[:80]},
+            link=link("resolution", resolution.pk),
+        )
     return resolution

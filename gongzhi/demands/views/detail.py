@@ -41,6 +41,7 @@ from gongzhi.demands.forms import (
 from gongzhi.demands.models import Channel, Demand, DemandPhoto, EventKind, Level, Rating, Status
 from gongzhi.demands.page_selectors import (
     actions_allowed,
+    agenda_item,
     ancestors_and_area,
     demand_for_page,
     handlers_for_place,
@@ -281,6 +282,7 @@ def _detail_context(
         else "",
         "action_errors": errors,
         "revealed": revealed,
+        "agenda": agenda_item(demand) if demand.agenda_ref else None,
         **badges(),
     }
 

@@ -30,7 +30,7 @@ LOOKUP_LIMIT = 15
 MODES = ("staff", "grid")
 
 
-def _may_report(user: Any) -> bool:
+def may_report(user: Any) -> bool:
     """Grid reports come from grid workers, and from staff who may change anything anyway."""
     return user.is_superuser or Role.GRID_WORKER in roles_of(user) or can_anywhere(user, Action.CHANGE)
 
@@ -45,12 +45,29 @@ def _places(user: Any, mode: str) -> QuerySet[Place]:
     return places_visible_to(user, Action.CHANGE).open()
 
 
+def _place_rows(user: Any, mode: str, query: str) -> list[tuple[Place, Place | None]]:
+    """The places matching `query` that the user may use, each with its parent (the list's second line)."""
+    found = list(_places(user, mode).search(query).order_by("depth", "name")[:LOOKUP_LIMIT]) if query else []
+    parents = Place.objects.in_bulk({p.parent_id for p in found if p.parent_id})
+    return [(p, parents.get(p.parent_id)) for p in found]
+
+
 def _form_context(request: HttpRequest, form: Any, mode: str) -> dict[str, Any]:
     place = form.cleaned_data.get("place") if form.is_bound and hasattr(form, "cleaned_data") else None
+    # No place chosen from a search that found several: the page comes back with the list to choose from
+    # (the same as the search box shows), also for a browser without JavaScript.
+    query = request.POST.get("place_q", "").strip() if request.method == "POST" and place is None else ""
     # The chosen category's own questions, with what was typed, kept when the form comes back with errors.
     category = category_from(request.POST.get("category", "")) if request.method == "POST" else None
     questions = questions_context(category, request.POST if request.method == "POST" else None)
-    return {"form": bootstrapify(form), "mode": mode, "selected_place": place, **questions}
+    return {
+        "form": bootstrapify(form),
+        "mode": mode,
+        "selected_place": place,
+        "rows": _place_rows(request.user, mode, query),
+        "query": query,
+        **questions,
+    }
 
 
 def _submit(request: HttpRequest, form: Any, channel: str) -> Any:
@@ -82,7 +99,10 @@ def _intake(request: HttpRequest, mode: str, form_class: type) -> HttpResponse:
             messages.success(request, _("Demand %(number)s was registered.") % {"number": demand.number})
             return redirect("demands:detail", demand.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "demands/demand_form.html", _form_context(request, form, mode), status=status)
+    context = _form_context(request, form, mode)
+    # A browser cannot be handed files back: say so when the form returns without the photos it sent.
+    context["photos_dropped"] = status == 400 and bool(request.FILES.getlist("photos"))
+    return render(request, "demands/demand_form.html", context, status=status)
 
 
 @login_required
@@ -99,7 +119,7 @@ def grid_report(request: HttpRequest) -> HttpResponse:
 
     services.demand_submit checks nothing for this channel, so the page does: the place must be one the
     grid worker can view (staff: one they can change)."""
-    if not _may_report(request.user):
+    if not may_report(request.user):
         raise PermissionDenied
     return _intake(request, "grid", GridReportForm)
 
@@ -108,17 +128,11 @@ def grid_report(request: HttpRequest) -> HttpResponse:
 def place_lookup(request: HttpRequest) -> HttpResponse:
     """The places matching the search box, as choices for the intake forms (htmx)."""
     mode = request.GET.get("mode", "staff")
-    if mode not in MODES or not _may_report(request.user):
+    if mode not in MODES or not may_report(request.user):
         raise PermissionDenied
     query = request.GET.get("place_q", "").strip()
-    found = (
-        list(_places(request.user, mode).search(query).order_by("depth", "name")[:LOOKUP_LIMIT])
-        if query
-        else []
-    )
-    parents = Place.objects.in_bulk({p.parent_id for p in found if p.parent_id})
-    rows = [(p, parents.get(p.parent_id)) for p in found]
-    return render(request, "demands/demand_form.html#place_choices", {"rows": rows, "query": query})
+    context = {"rows": _place_rows(request.user, mode, query), "query": query}
+    return render(request, "demands/demand_form.html#place_choices", context)
 
 
 @login_required

@@ -24,6 +24,7 @@ from gongzhi.demands import exports, selectors, services
 from gongzhi.demands.models import OPEN_STATES, Demand, Status
 from gongzhi.demands.page_selectors import filter_demands, handler_candidates, sorted_demands
 from gongzhi.demands.views.common import TABLE_COLUMNS, DemandTable, filter_form, safe_next
+from gongzhi.demands.views.intake import may_report
 from gongzhi.territory.forms import bootstrapify
 
 OPEN_CHOICES = [(s.value, s.label) for s in OPEN_STATES]
@@ -87,6 +88,8 @@ def _listing(
         "overdue_count": counts["overdue"],
         "status": status,
         "overdue": overdue,
+        # An empty table says "clear the filters" only when some filter narrowed it.
+        "filtered": any(value for name, value in values.items() if name != "sort"),
     }
 
 
@@ -97,6 +100,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     context = _listing(request, _worklist_base(request), OPEN_CHOICES, "due", selectable=can_assign)
     handlers = handler_candidates(request.user) if can_assign else []
     context.update({"can_assign": can_assign, "handlers": handlers, "can_create": can_assign})
+    # A grid worker reports from the grid (staff who may change enter demands with "New demand").
+    context["can_grid_report"] = not can_assign and may_report(request.user)
     return render(request, "demands/worklist.html", context)
 
 
