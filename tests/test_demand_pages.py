@@ -593,3 +593,24 @@ def test_a_search_that_found_several_places_comes_back_with_the_list(client_for,
     assert response.status_code == 400 and not Demand.objects.exists()
     assert 'data-testid="place-choices"' in page
     assert 'value="wuhe-xincun"' in page and 'value="wuhe"' in page
+
+
+def test_the_export_carries_the_answer_and_the_statistics_rates_are_numbers(
+    client_for, wuhe_staff, world, category
+):
+    demand = submit(world.dgk, category)
+    services.demand_resolve(by=None, demand=demand, reply="已更换灯泡")
+    client = client_for(wuhe_staff)
+    client.cookies["django_language"] = "en"
+    sheet = load_workbook(io.BytesIO(client.get("/demands/all.xlsx").content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["Reply"] == "已更换灯泡" and record["Resolved at level"] == "Station"
+    assert record["Resolved at"].startswith(str(timezone.localdate()))
+
+    book = load_workbook(io.BytesIO(client.get("/demands/stats.xlsx?place=wuhe").content))
+    summary = {r[0].value: r[1] for r in book.worksheets[0].iter_rows(min_row=2)}
+    assert (
+        summary["Local-resolution rate"].value == 1
+        and summary["Local-resolution rate"].number_format == "0.0%"
+    )

@@ -32,6 +32,40 @@ def test_exact_search_by_id_number_and_phone_finds_the_member(world):
     assert list(Member.objects.search(member.id_number)) == [member]
     assert list(Member.objects.search(member.id_number.lower())) == [member]
     assert list(Member.objects.search("139 0000 1111")) == [member]
+    assert list(Member.objects.search("+86 139-0000-1111")) == [member]
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("+86 138 0013 8000", "13800138000"),
+        ("0086-13800138000", "13800138000"),
+        ("(0755) 8888-1234", "075588881234"),
+        ("+86 755 8888 1234", "075588881234"),
+        ("+86 10 6552 9988", "01065529988"),
+        ("010-6552-9988", "01065529988"),
+    ],
+)
+def test_a_phone_is_stored_in_one_form_however_it_is_written(written, stored):
+    from gongzhi.core.pii import validate_phone
+
+    assert validate_phone(written) == stored
+
+
+@pytest.mark.parametrize("written", ["111111111", "23456789012", "1３８００１３８０００", "+86", ""])
+def test_what_is_not_a_phone_number_is_refused(written):
+    from gongzhi.core.pii import validate_phone
+
+    with pytest.raises(ValidationError):
+        validate_phone(written)
+
+
+def test_numbers_in_free_text_are_masked_however_grouped_but_not_dates():
+    from gongzhi.core.pii import mask_numbers_in
+
+    text = "从2026-10-13起，电话 138 0013 8000 或 13912345678，身份证 44030419900101123X，5栋502"
+    masked = mask_numbers_in(text)
+    assert masked == "从2026-10-13起，电话 138******8000 或 139****5678，身份证 440***********123X，5栋502"
 
 
 def test_bad_check_digit_is_refused_and_nothing_saved(world):

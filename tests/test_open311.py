@@ -579,6 +579,15 @@ def test_public_reads_carry_no_personal_data(client, noise, api_key):
             assert secret not in content, (url, secret)
 
 
+def test_numbers_typed_into_the_description_are_masked_in_public_reads(client, noise, api_key):
+    form = _noise_form(api_key, description="楼下噪音，请联系我 139 1234 5678")
+    number = _json(_post(client, "json", form))[0]["service_request_id"]
+    assert Demand.objects.get().description.endswith("139 1234 5678")  # stored as given
+    for fmt in ("json", "xml"):
+        content = client.get(f"{BASE}requests/{number}.{fmt}").content.decode()
+        assert "楼下噪音，请联系我 139******5678" in content and "1234" not in content, fmt
+
+
 def test_internal_states_collapse_to_open_and_closed(client, admin_user, world, lamp):
     resolved = _submit(world.dgk, lamp)
     services.demand_resolve(by=admin_user, demand=resolved, reply="已更换灯泡")

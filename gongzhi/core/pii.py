@@ -12,6 +12,7 @@ error, never a silent default.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import hashlib
 import hmac
@@ -108,7 +109,7 @@ class EncryptedTextField(models.TextField):
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
-_PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}\d{7,8})$")
+_PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}\d{7,8})$", re.ASCII)  # ASCII: not full-width digits
 
 
 def id_number_check_char(first17: str) -> str:
@@ -135,15 +136,16 @@ def validate_id_number(value: str) -> str:
 
 # How people write a number: "+86 138 0013 8000", "0086-13800138000", "(0755) 8888-1234".
 _PHONE_PUNCTUATION = re.compile(r"[\s\-()（）.]")
-_COUNTRY_PREFIX = re.compile(r"^(\+|00)86(?=1\d{10}$|0?[2-9]\d{8,10}$)")
+_COUNTRY_PREFIX = re.compile(r"^(\+|00)86(?=1\d{10}$|0?[1-9]\d{8,10}$)", re.ASCII)
 
 
 def validate_phone(value: str) -> str:
     """The number as stored: digits only, without the country code; a landline keeps its area code's 0."""
     written = _PHONE_PUNCTUATION.sub("", value or "").upper()
     value = _COUNTRY_PREFIX.sub("", written)
-    if value != written and value[:1] != "1" and not value.startswith("0"):
-        value = "0" + value  # a landline written +86 755 …: the area code's 0 comes back
+    is_mobile = len(value) == 11 and value.startswith("1")
+    if value != written and not is_mobile and not value.startswith("0"):
+        value = "0" + value  # a landline written +86 755 … or +86 10 …: the area code's 0 comes back
     if not _PHONE_RE.match(value):
         raise ValidationError(
             gettext_lazy("Enter an 11-digit mobile number or a landline with its area code.")
@@ -165,12 +167,14 @@ def mask_phone(value: str) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
 
 
-_LONG_NUMBER = re.compile(r"\d{7,}[\dXx]?")
+# Seven digits or more, also written in groups ("138 0013 8000", "138-0013-8000", "4403 0119 …").
+# Not a date ("2026-10-13"), and never from the middle of a longer run of digits.
+_LONG_NUMBER = re.compile(r"(?<!\d)(?!\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?!\d))\d(?:[\s\-]?\d){6,}[\dXx]?")
 
 
 def mask_numbers_in(text: str) -> str:
-    """Free text with each run of seven or more digits (a phone, an ID number) masked as mask_phone does:
-    for showing what one resident wrote to another."""
+    """Free text with each number of seven digits or more (a phone, an ID number), however grouped, masked
+    as mask_phone does: for showing what one resident wrote to other people."""
     return _LONG_NUMBER.sub(lambda m: mask_phone(m.group()), text or "")
 
 
@@ -184,6 +188,8 @@ def person_search_q(query: str) -> Q | None:
         return None
     q = Q(name__icontains=query) | Q(pinyin__contains=query.lower())
     digits = normalise(query)
+    with contextlib.suppress(ValidationError):  # a phone as people write it, found by its stored form
+        digits = validate_phone(query)
     if len(digits) == 18:
         q |= Q(id_index=blind_index(digits, purpose="id_number"))
     elif digits.isdigit() and len(digits) >= 7:

@@ -33,6 +33,11 @@ def demand_header() -> list[str]:
         _("Contact name"),
         _("Contact phone"),
         _("Description"),
+        _("Resolved at"),
+        _("Resolved at level"),
+        _("Reply"),
+        _("Rating"),
+        _("Rating comment"),
     ]
 
 
@@ -56,6 +61,11 @@ def demand_rows(demands: QuerySet[Demand]) -> Iterator[list[Any]]:
             d.contact_name,
             d.contact_phone_masked,
             d.description,
+            _when(d.resolved_at),
+            d.get_closed_level_display() if d.closed_level else "",
+            d.reply,
+            d.get_rating_display() if d.rating else "",
+            d.rating_comment,
         ]
 
 
@@ -82,15 +92,22 @@ def demands_export(demands: QuerySet[Demand], fmt: str, filename: str) -> HttpRe
     return workbook_response(wb, filename)
 
 
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}%"
+def _pct(value: float | None) -> float | str:
+    """A rate as a number (the sheet formats it as a percentage), so that it can be calculated with."""
+    return "" if value is None else round(value, 4)
+
+
+def _percent_columns(ws: Any, *columns: str) -> None:
+    for column in columns:
+        for cell in ws[column][1:]:
+            cell.number_format = "0.0%"
 
 
 def stats_export(figures: dict, filename: str) -> HttpResponse:
     """The figures of the statistics page, one sheet per table."""
     wb = new_workbook()
     period = f"{figures['since']:%Y-%m-%d} – {figures['until']:%Y-%m-%d}"
-    add_sheet(
+    summary = add_sheet(
         wb,
         _("Summary"),
         [_("Figure"), _("Value")],
@@ -105,8 +122,11 @@ def stats_export(figures: dict, filename: str) -> HttpResponse:
             *[[label, n] for label, n in figures["ratings"]],
         ],
     )
+    for row in summary.iter_rows(min_row=2):
+        if isinstance(row[1].value, float):
+            row[1].number_format = "0.0%"
     add_sheet(wb, _("By category"), [_("Category"), _("Demands")], figures["by_category"])
-    add_sheet(
+    by_place = add_sheet(
         wb,
         _("By place"),
         [_("Place"), _("Demands"), _("Resolved"), _("On-time rate"), _("Local-resolution rate")],
@@ -115,6 +135,7 @@ def stats_export(figures: dict, filename: str) -> HttpResponse:
             for r in figures["by_place"]
         ],
     )
+    _percent_columns(by_place, "D", "E")
     add_sheet(
         wb,
         _("By month"),

@@ -57,7 +57,11 @@ _SQL_COUNTERS = {
     ),
     "resolved": _flag(_DONE),
     "resolved_locally": _flag(
-        _DONE & (Q(dispatch_level="", closed_level=Level.STATION) | Q(closed_level=F("dispatch_level")))
+        _DONE
+        & (
+            Q(dispatch_level="", closed_level=Level.STATION)
+            | (~Q(dispatch_level="") & Q(closed_level=F("dispatch_level")))
+        )
     ),
     "on_time": _flag(_DONE & Q(resolved_at__isnull=False, resolved_at__lte=F("resolve_due"))),
     "satisfied": _flag(Q(rating=Rating.SATISFIED)),

@@ -83,10 +83,12 @@ def mark_all_read_view(request: HttpRequest) -> HttpResponse:
     return mark_all_read(request)
 
 
-@login_required
 @require_GET
 def badge(request: HttpRequest) -> HttpResponse:
-    """The bell's unread count, as the fragment the navigation bars swap in."""
+    """The bell's unread count, as the fragment the navigation bars swap in. Signed out meanwhile (the
+    session expired under an open page): 204, which htmx leaves alone, not the sign-in page in the bell."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
     response = render(request, "notifications/badge.html", {"unread": selectors.unread_count(request.user)})
     response["Cache-Control"] = "no-store"
     return response

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongzhi.core.pii import mask_numbers_in
 from gongzhi.demands.models import OPEN_STATES, Category, CategoryAttribute, Demand, Level, Status
 from gongzhi.territory.models import Place, PlaceKind
 
@@ -146,7 +147,8 @@ def service_requests(demands: Iterable[Demand]) -> list[dict[str, Any]]:
             "status_notes": _status_notes(d),
             "service_name": d.category.name,
             "service_code": d.category.code,
-            "description": d.description,
+            # Public reads (no key): the phone and ID numbers a resident typed are masked, as for neighbours.
+            "description": mask_numbers_in(d.description),
             "agency_responsible": _agency(d, places),
             "service_notice": service_notice(d),
             "requested_datetime": d.created_at,
