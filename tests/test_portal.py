@@ -481,7 +481,9 @@ def test_a_place_found_by_the_search_stays_chosen_when_the_form_comes_back(as_re
 
 def test_a_neighbours_numbers_are_masked_in_the_suggestions(as_resident, world, category):
     neighbour = make_user("t-neighbour", Role.RESIDENT, world.plaza)
-    theirs = submit(neighbour, world, category, description="3栋门口的路灯坏了，联系我13912345678 或 138 0013 8000")
+    theirs = submit(
+        neighbour, world, category, description="3栋门口的路灯坏了，联系我13912345678 或 138 0013 8000"
+    )
     params = {"category": category.pk, "place": world.plaza.pk, "description": "3栋门口的路灯坏了"}
 
     html = as_resident.get(reverse("portal:similar"), params).content.decode()
@@ -511,7 +513,9 @@ def test_rating_twice_says_why_the_second_is_refused(as_resident, resident, admi
     response = as_resident.post(url, {"rating": "dissatisfied", "comment": "其实没修好"}, follow=True)
 
     assert response.redirect_chain == [(reverse("portal:demand", args=[demand.pk]), 302)]
-    shown = [m.split("</div>")[0] for m in response.content.decode().split('data-testid="portal-message">')[1:]]
+    shown = [
+        m.split("</div>")[0] for m in response.content.decode().split('data-testid="portal-message">')[1:]
+    ]
     # The service's reason: the demand is no longer waiting for a rating.
     assert any("cannot be rated" in m for m in shown), shown
     demand.refresh_from_db()
