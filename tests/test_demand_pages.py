@@ -614,3 +614,22 @@ def test_the_export_carries_the_answer_and_the_statistics_rates_are_numbers(
         summary["Local-resolution rate"].value == 1
         and summary["Local-resolution rate"].number_format == "0.0%"
     )
+
+
+def test_assigned_to_me_narrows_the_worklist_and_its_counts(
+    client_for, wuhe_staff, secretary, world, category
+):
+    mine = submit(world.dgk, category, description="派给我的")
+    services.demand_dispatch(by=None, demand=mine, handler=wuhe_staff)
+    other = submit(world.dgk, category, description="派给别人的")
+    services.demand_dispatch(by=None, demand=other, handler=secretary)
+    unassigned = submit(world.dgk, category, description="还没派单")
+    client = client_for(wuhe_staff)
+
+    response = client.get("/demands/", {"mine": "on"})
+
+    page = response.content.decode()
+    assert mine.number in page and other.number not in page and unassigned.number not in page
+    assert response.context["all_count"] == 1
+    export = client.get("/demands/worklist.csv", {"mine": "on"}).content.decode("utf-8-sig")
+    assert mine.number in export and other.number not in export

@@ -114,6 +114,7 @@ class DemandFilterForm(forms.Form):
         label=_("Level"), choices=[("", _("All levels")), *Level.choices], required=False
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
     place = forms.CharField(label=_("Place"), max_length=50, required=False)
     since = forms.DateField(label=_("Submitted from"), required=False, widget=_date_input())
     until = forms.DateField(label=_("Submitted until"), required=False, widget=_date_input())
@@ -134,6 +135,7 @@ class DemandFilterForm(forms.Form):
         self.fields["status"].choices = [("", _("All states")), *statuses]
         self.fields["category"].empty_label = _("All categories")
         self.fields["overdue"].widget.attrs["class"] = "form-check-input"
+        self.fields["mine"].widget.attrs["class"] = "form-check-input"
         self.fields["place"].widget.attrs["placeholder"] = _("Name, code or pinyin initials")
         self.fields["q"].widget.attrs["placeholder"] = _("Demand number or words of the description")
 

@@ -54,13 +54,21 @@ def place_search_q(query: str, path_field: str = "place_path") -> Q | None:
 
 
 def filter_demands(
-    demands: QuerySet[Demand], data: dict[str, Any], *, now: datetime.datetime, with_state: bool = True
+    demands: QuerySet[Demand],
+    data: dict[str, Any],
+    *,
+    now: datetime.datetime,
+    with_state: bool = True,
+    user: Any = None,
 ) -> QuerySet[Demand]:
-    """Apply the cleaned filter form. `with_state=False` leaves out status and overdue (for the pills)."""
+    """Apply the cleaned filter form. `with_state=False` leaves out status and overdue (for the pills);
+    `user` is the one "assigned to me" means."""
     if with_state and data.get("status"):
         demands = demands.filter(status=data["status"])
     if with_state and data.get("overdue"):
         demands = demands.filter(status__in=OPEN_STATES, level_due__lt=now)
+    if data.get("mine") and user is not None:
+        demands = demands.filter(handler=user)
     if data.get("category"):
         demands = demands.filter(category=data["category"])
     if data.get("level"):

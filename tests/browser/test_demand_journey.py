@@ -128,3 +128,36 @@ def test_resident_reports_on_the_phone_and_rates_until_satisfied(
     assert_fits(phone)
     demand = Demand.objects.get(pk=pk)
     assert (demand.number, demand.branch, demand.rating) == (number, branch, "satisfied")
+
+
+def test_staff_tick_a_whole_page_and_dispatch_it_to_one_handler(transactional_db, live_server, page):
+    base = live_server.url
+    subdistrict = make_place("subdistrict", name="坂田街道", code="bantian")
+    community = make_place("community", subdistrict, name="象角塘社区", code="xiangjiaotang")
+    plaza = make_place("garden_estate", community, name="城市广场", code="city-plaza")
+    make_point(community, [plaza], kind="community_centre", code="xjt-centre")
+    make_user("m-staff", "community_staff", community, password=PASSWORD)
+    handler = make_user("m-handler", "community_staff", community, password=PASSWORD)
+    lamp = Category.objects.create(code="streetlight", name="路灯", limit_days=5)
+    from gongzhi.demands import services
+
+    for text in ("路灯不亮", "楼道灯坏了", "路灯闪烁"):
+        services.demand_submit(by=None, channel="walk_in", category=lamp, place=plaza, description=text)
+
+    sign_in(page, base, "m-staff", password=PASSWORD)
+    page.goto(f"{base}/demands/")
+    page.get_by_test_id("select-all").check()
+    expect(page.locator('input[name="ids"]:checked')).to_have_count(3)
+    page.get_by_test_id("select-all").uncheck()
+    expect(page.locator('input[name="ids"]:checked')).to_have_count(0)
+    page.get_by_test_id("select-all").check()
+    page.select_option("#bulk-handler", str(handler.pk))
+    page.get_by_test_id("bulk-dispatch").click()
+    page.wait_for_load_state()
+    assert set(Demand.objects.values_list("status", "handler_id")) == {("dispatched", handler.pk)}
+
+    # "Assigned to me" narrows the list to the handler's own.
+    page.context.clear_cookies()
+    sign_in(page, base, "m-handler", password=PASSWORD)
+    page.goto(f"{base}/demands/?mine=on")
+    expect(page.locator('[data-testid="demand-table"] tbody tr')).to_have_count(3)

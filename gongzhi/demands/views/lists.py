@@ -70,7 +70,7 @@ def _listing(
     status, overdue = values.get("status") or "", bool(values.get("overdue"))
     # The pills count the demands under every filter but the state ones; the page is that set narrowed
     # by them, and its total is one of the pills' counts (see _paged_total).
-    others = filter_demands(base, values, now=now, with_state=False)
+    others = filter_demands(base, values, now=now, with_state=False, user=request.user)
     counts = selectors.counts_by_status(others, now)
     demands = sorted_demands(
         filter_demands(others, {"status": status, "overdue": overdue}, now=now),
@@ -119,7 +119,9 @@ def _export(request: HttpRequest, base: QuerySet[Demand], statuses, default_sort
         raise Http404
     values = filter_form(request, statuses, default_sort).values()
     demands = sorted_demands(
-        filter_demands(base, values, now=timezone.now()), values.get("sort") or "", default_sort
+        filter_demands(base, values, now=timezone.now(), user=request.user),
+        values.get("sort") or "",
+        default_sort,
     )
     return exports.demands_export(demands, fmt, name)
 
