@@ -19,6 +19,7 @@ from django.utils import timezone
 from gongzhi.core.roles import Role
 from gongzhi.demands import services
 from gongzhi.demands.models import Category, Demand, DemandPhoto, Status
+from gongzhi.notifications.models import Notification
 from gongzhi.territory.models import ServicePoint
 from tests.factories import make_place, make_user
 
@@ -533,3 +534,23 @@ def test_each_language_is_offered_in_its_own_name(client, resident):
     client.force_login(resident)
     page = client.get(reverse("portal:me")).content.decode()
     assert ">English</option>" in page and ">简体中文</option>" in page
+
+
+def test_a_merged_report_shows_the_answer_of_the_one_it_joined(
+    as_resident, resident, admin_user, world, category
+):
+    neighbour = make_user("t-neighbour", Role.RESIDENT, world.plaza)
+    first = submit(neighbour, world, category, description="3栋门口的路灯坏了")
+    mine = submit(resident, world, category, description="3栋路灯不亮")
+    services.demand_merge(by=admin_user, demand=mine, into=first)
+    url = reverse("portal:demand", args=[mine.pk])
+    assert f"Handled together with {first.number}" in as_resident.get(url).content.decode()
+
+    services.demand_accept(by=admin_user, demand=first)
+    services.demand_resolve(by=admin_user, demand=first, reply="已更换灯泡")
+
+    page = as_resident.get(url).content.decode()
+    assert 'data-testid="merged-reply">已更换灯泡<' in page
+    assert 'data-testid="rate-form"' not in page  # the one who reported it first rates the answer
+    told = Notification.objects.filter(recipient=resident).values_list("subject", flat=True)
+    assert any(first.number in subject and mine.number in subject for subject in told), list(told)

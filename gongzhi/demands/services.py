@@ -485,6 +485,14 @@ def demand_resolve(*, by: Any, demand: Demand, reply: str, at: datetime.datetime
         gettext_lazy("Your demand %(number)s was resolved: please rate the answer"),
         number=demand.number,
     )
+    # The people whose reports were merged into this one hear of the answer too (they do not rate it).
+    for duplicate in demand.duplicates.filter(status=Status.MERGED).select_related("submitted_by"):
+        _tell_resident(
+            duplicate,
+            gettext_lazy("%(other)s, which your demand %(number)s was merged into, was answered"),
+            number=duplicate.number,
+            other=demand.number,
+        )
     return demand
 
 

@@ -81,7 +81,7 @@ def status_text(demand: Demand) -> str:
         Status.CLOSED: _("Finished. Thank you for rating the answer."),
         Status.REOPENED: _("You were not satisfied, so it is being handled again."),
         Status.RETURNED: _("It is being passed on to the right people."),
-        Status.MERGED: _("It is handled together with an earlier report of the same problem."),
+        Status.MERGED: _("It is handled together with another report of the same problem."),
         Status.REJECTED: _("It could not be accepted. The reason is below."),
     }
     return texts.get(demand.status, demand.get_status_display())
@@ -259,6 +259,14 @@ def messages_list(request: HttpRequest) -> HttpResponse:
     return _page(request, "portal/messages.html", context, "")
 
 
+def _merged_into(demand: Demand) -> dict | None:
+    """For a merged demand: where the report it joined stands, and its reply (the answer to both)."""
+    other = demand.merged_into if demand.status == Status.MERGED and demand.merged_into_id else None
+    if other is None:
+        return None
+    return {"number": other.number, "status_text": status_text(other), "reply": other.reply}
+
+
 def _detail_page(request: HttpRequest, demand: Demand, form: RateForm, status: int = 200) -> HttpResponse:
     events = [
         {"at": e.at, "kind": e.kind, "text": event_text(e.kind)}
@@ -270,6 +278,7 @@ def _detail_page(request: HttpRequest, demand: Demand, form: RateForm, status: i
         "events": events,
         "photos": demand.photos.order_by("pk"),
         "rate_form": form if demand.status == Status.RESOLVED else None,
+        "merged": _merged_into(demand),
         "comment_max": COMMENT_MAX,
     }
     return _page(request, "portal/demand_detail.html", context, "demands", status=status)
