@@ -633,3 +633,13 @@ def test_assigned_to_me_narrows_the_worklist_and_its_counts(
     assert response.context["all_count"] == 1
     export = client.get("/demands/worklist.csv", {"mine": "on"}).content.decode("utf-8-sig")
     assert mine.number in export and other.number not in export
+
+
+def test_the_refusal_box_names_the_action_and_the_field(client_for, wuhe_staff, world, category):
+    demand = submit(world.dgk, category)
+    services.demand_dispatch(by=None, demand=demand)
+    client = client_for(wuhe_staff)
+    client.cookies["django_language"] = "en"
+    response = client.post(f"/demands/{demand.pk}/transfer/", {"station": "", "reason": "不归我们"})
+    box = response.content.decode().split('data-testid="action-errors">')[1].split("</div></div>")[0]
+    assert "Transfer · Service point: This field is required." in box

@@ -251,6 +251,17 @@ def _action_forms(
     return [(name, ACTION_LABELS[name], html, f"{page_url}{name}/") for name, html in offered.items()]
 
 
+def _refusal_summary(name: str, form: forms.Form) -> list[str]:
+    """The refused action's messages for the box above the page, each saying which action and field it is
+    about ("转办 · 服务站点：此项必填。"): the form itself may be far down the page."""
+    lines = []
+    for field, messages_ in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        where = f"{ACTION_LABELS[name]} · {label}" if label else str(ACTION_LABELS[name])
+        lines += [_("%(where)s: %(message)s") % {"where": where, "message": message} for message in messages_]
+    return lines
+
+
 def _detail_context(
     request: HttpRequest,
     demand: Demand,
@@ -262,9 +273,7 @@ def _detail_context(
     ancestors = ancestors_and_area(demand)
     can_change = can(user, Action.CHANGE, demand.place_path)
     offered = _action_forms(demand, ancestors, failed) if can_change else []
-    errors: list[str] = []
-    if failed is not None:
-        errors = [e for field_errors in failed[1].errors.values() for e in field_errors]
+    errors = _refusal_summary(*failed) if failed is not None else []
     return {
         "demand": demand,
         "labels": {
