@@ -147,3 +147,13 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox():
+    """The console SMS backend's record of what was sent, empty for each test."""
+    from gongzhi.notifications.channels import ConsoleSms
+
+    ConsoleSms.sent.clear()
+    yield ConsoleSms.sent
+    ConsoleSms.sent.clear()

@@ -68,7 +68,6 @@ from gongzhi.demands.tallies import (
     roll_up,
     split,
 )
-from gongzhi.notifications.channels import ConsoleSms
 from gongzhi.notifications.models import Notification
 from gongzhi.party.services import org_dissolve
 from gongzhi.territory.services import service_point_close
@@ -101,13 +100,6 @@ def site(message: str, **params) -> str:
     """What the system writes for other people to read later (notes, notifications): the site's language."""
     with translation.override(settings.LANGUAGE_CODE):
         return gettext(message) % params if params else gettext(message)
-
-
-@pytest.fixture(autouse=True)
-def sms_outbox():
-    ConsoleSms.sent.clear()
-    yield ConsoleSms.sent
-    ConsoleSms.sent.clear()
 
 
 @dataclass

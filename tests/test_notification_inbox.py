@@ -12,16 +12,8 @@ from django.utils import translation
 from gongzhi.core.models import AuditEvent
 from gongzhi.demands import services
 from gongzhi.demands.models import Category
-from gongzhi.notifications.channels import ConsoleSms
 from gongzhi.notifications.models import Notification
 from gongzhi.notifications.services import notify
-
-
-@pytest.fixture(autouse=True)
-def sms_outbox():
-    ConsoleSms.sent.clear()
-    yield ConsoleSms.sent
-    ConsoleSms.sent.clear()
 
 
 @pytest.fixture
@@ -192,3 +184,14 @@ def test_a_resident_without_an_email_is_also_told_by_sms(
         services.demand_resolve(by=admin_user, demand=demand, reply="已修好")
     assert Notification.objects.filter(recipient=resident).count() == 1
     assert [phone for phone, _text in sms_outbox] == (["13800138000"] if texted else [])
+
+
+def test_the_portal_list_pages_by_ten_and_keeps_the_unread_filter(client_for, resident):
+    for i in range(12):
+        notify(recipients=[resident], subject=f"消息 {i}")
+    client = client_for(resident)
+    page = client.get(reverse("portal:messages"), {"show": "unread"}).content.decode()
+    assert page.count('data-testid="notification"') == 10
+    assert 'href="?show=unread&amp;page=2"' in page
+    second = client.get(reverse("portal:messages"), {"show": "unread", "page": 2}).content.decode()
+    assert second.count('data-testid="notification"') == 2

@@ -15,14 +15,6 @@ from tests.factories import make_user
 PHONE = "13800138000"
 
 
-@pytest.fixture(autouse=True)
-def sms_outbox():
-    """The console SMS backend's record, empty for each test."""
-    ConsoleSms.sent.clear()
-    yield ConsoleSms.sent
-    ConsoleSms.sent.clear()
-
-
 @pytest.fixture
 def alice(db):
     user = make_user("n-alice")
