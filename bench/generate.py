@@ -100,13 +100,13 @@ def setup_django(url: str) -> None:
 
 
 def prepare_schema() -> None:
-    from django.conf import settings
     from django.core.management import call_command
 
     started = time.monotonic()
     call_command("migrate", interactive=False, verbosity=0)
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        call_command("collectstatic", interactive=False, verbosity=0)
+    # Every time: a reused database outlives a checkout, and a static file the code added since must be
+    # in the manifest, or the pages that use it fail (as `make run` does, collectstatic is cheap).
+    call_command("collectstatic", interactive=False, verbosity=0)
     _log(f"Schema migrated, static files collected ({time.monotonic() - started:.1f} s)")
 
 
