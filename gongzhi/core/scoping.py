@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from gongzhi.core.roles import ROLE_ACTIONS
+from gongzhi.core.roles import ROLE_ACTIONS, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -68,6 +68,11 @@ def roles_of(user: Any) -> set[str]:
     if not user.is_authenticated:
         return set()
     return {role for role, _path in _assignments(user)}
+
+
+def uses_the_portal(user: Any) -> bool:
+    """Residents, and people with no role yet, work in the phone portal (/m/), not on the staff pages."""
+    return not user.is_superuser and roles_of(user) <= {Role.RESIDENT}
 
 
 def scope_q(user: Any, action: str, path_field: str = "path") -> Q:

@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.paging import paginate
-from gongzhi.core.roles import Action, Role
-from gongzhi.core.scoping import can_anywhere, roles_of, scope_q
+from gongzhi.core.roles import Action
+from gongzhi.core.scoping import can_anywhere, scope_q, uses_the_portal
 from gongzhi.territory.selectors import home_places
 
 
@@ -21,7 +21,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     from gongzhi.party.coverage import coverage_report
 
     # Residents, and people with no role yet, use the phone portal for their own demands.
-    if not request.user.is_superuser and roles_of(request.user) <= {Role.RESIDENT}:
+    if uses_the_portal(request.user):
         return redirect("portal:home")
     from gongzhi.dues.selectors import arrears_alerts_visible_to
 

@@ -13,21 +13,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.core.paging import paginate
-from gongzhi.core.roles import Role
-from gongzhi.core.scoping import roles_of
+from gongzhi.core.scoping import uses_the_portal
 from gongzhi.notifications import selectors, services
 from gongzhi.notifications.models import Notification
 
 SHOW_UNREAD = "unread"
 
 
-def is_resident_only(user) -> bool:
-    """Residents (and people with no role yet) read their notifications in the phone portal."""
-    return not user.is_superuser and roles_of(user) <= {Role.RESIDENT}
-
-
 def inbox_url(user) -> str:
-    return reverse("portal:messages" if is_resident_only(user) else "notifications:inbox")
+    return reverse("portal:messages" if uses_the_portal(user) else "notifications:inbox")
 
 
 def inbox_page(request: HttpRequest, template: str, context: dict | None = None) -> HttpResponse:
@@ -66,7 +60,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    if is_resident_only(request.user):
+    if uses_the_portal(request.user):
         return redirect("portal:messages")
     return inbox_page(request, "notifications/inbox.html")
 
