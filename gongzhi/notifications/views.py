@@ -24,37 +24,14 @@ def inbox_url(user) -> str:
     return reverse("portal:messages" if uses_the_portal(user) else "notifications:inbox")
 
 
-def inbox_page(request: HttpRequest, template: str, context: dict | None = None) -> HttpResponse:
-    """The list, all or unread only (`?show=unread`), newest first, paged; shared by staff and portal."""
+def inbox_page(request: HttpRequest, template: str, per_page: int | None = None, **context) -> HttpResponse:
+    """The list, all or unread only (`?show=unread`), newest first, paged; for staff and for the portal."""
     unread_only = request.GET.get("show") == SHOW_UNREAD
-    page = paginate(request, selectors.notifications_for(request.user, unread_only=unread_only))
+    page = paginate(request, selectors.notifications_for(request.user, unread_only=unread_only), per_page)
     unread = selectors.unread_count(request.user)
     return render(
-        request, template, {**(context or {}), "page_obj": page, "unread_only": unread_only, "unread": unread}
+        request, template, {**context, "page_obj": page, "unread_only": unread_only, "unread": unread}
     )
-
-
-def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark it read and go where it points (a page of this site only); without a link, back to the list."""
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    services.notification_mark_read(by=request.user, notification=notification)
-    link = notification.link
-    if link and url_has_allowed_host_and_scheme(
-        link, allowed_hosts={request.get_host()}, require_https=False
-    ):
-        return redirect(link)
-    return redirect(inbox_url(request.user))
-
-
-def mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = services.notifications_mark_all_read(by=request.user)
-    if count:
-        messages.success(
-            request,
-            ngettext("%(n)d notification marked read.", "%(n)d notifications marked read.", count)
-            % {"n": count},
-        )
-    return redirect(inbox_url(request.user))
 
 
 @login_required
@@ -68,13 +45,28 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def open_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return open_notification(request, pk)
+    """Mark it read and go where it points (a page of this site only); without a link, back to the list."""
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    services.notification_mark_read(by=request.user, notification=notification)
+    link = notification.link
+    if link and url_has_allowed_host_and_scheme(
+        link, allowed_hosts={request.get_host()}, require_https=False
+    ):
+        return redirect(link)
+    return redirect(inbox_url(request.user))
 
 
 @login_required
 @require_POST
 def mark_all_read_view(request: HttpRequest) -> HttpResponse:
-    return mark_all_read(request)
+    count = services.notifications_mark_all_read(by=request.user)
+    if count:
+        messages.success(
+            request,
+            ngettext("%(n)d notification marked read.", "%(n)d notifications marked read.", count)
+            % {"n": count},
+        )
+    return redirect(inbox_url(request.user))
 
 
 @require_GET

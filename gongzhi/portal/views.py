@@ -34,7 +34,7 @@ from gongzhi.demands.models import (
 )
 from gongzhi.demands.questions import answers_from, category_from, questions_context
 from gongzhi.demands.selectors import my_demands, similar_open_demands
-from gongzhi.notifications.selectors import notifications_for, unread_count
+from gongzhi.notifications.views import inbox_page
 from gongzhi.portal.forms import COMMENT_MAX, REPORTABLE_KINDS, RateForm, ReportForm, add_errors
 from gongzhi.portal.selectors import current_demands, home_places, last_contact, search_areas
 from gongzhi.territory.models import Place
@@ -253,10 +253,7 @@ def demand_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def messages_list(request: HttpRequest) -> HttpResponse:
     """The resident's notifications (消息); opening one marks it read (notifications.views)."""
-    unread_only = request.GET.get("show") == "unread"
-    page = paginate(request, notifications_for(request.user, unread_only=unread_only), PHONE_PAGE_SIZE)
-    context = {"page_obj": page, "unread_only": unread_only, "unread": unread_count(request.user)}
-    return _page(request, "portal/messages.html", context, "")
+    return inbox_page(request, "portal/messages.html", PHONE_PAGE_SIZE, tab="")
 
 
 def _merged_into(demand: Demand) -> dict | None:
