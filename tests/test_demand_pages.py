@@ -643,3 +643,59 @@ def test_the_refusal_box_names_the_action_and_the_field(client_for, wuhe_staff, 
     response = client.post(f"/demands/{demand.pk}/transfer/", {"station": "", "reason": "不归我们"})
     box = response.content.decode().split('data-testid="action-errors">')[1].split("</div></div>")[0]
     assert "Transfer · Service point: This field is required." in box
+
+
+def _label_of(page: str, field_id: str) -> str:
+    match = re.search(rf'<label class="form-label" for="{field_id}">(.*?)</label>', page)
+    assert match, f"no label for {field_id}"
+    return match.group(1)
+
+
+def test_the_texts_an_action_needs_are_marked_as_required(client_for, wuhe_staff, world, category):
+    """Reasons and the reply are optional in the forms (the service words the refusal), but the person
+    filling them in must see that they are needed, as on any required field; an escalation's reason is not."""
+    demand = submit(world.dgk, category)
+    services.demand_dispatch(by=None, demand=demand)
+    page = client_for(wuhe_staff).get(f"/demands/{demand.pk}/").content.decode()
+    for field_id in ("id_return_reason", "id_extend_reason", "id_resolve_reply"):
+        assert 'class="text-danger" aria-hidden="true">*</span>' in _label_of(page, field_id), field_id
+        assert re.search(rf'<textarea[^>]*aria-required="true"[^>]*id="{field_id}"', page), field_id
+    assert "*" not in _label_of(page, "id_escalate_reason")
+    assert "*" not in _label_of(page, "id_dispatch_note")
+    # Still the service's message, not the browser's or Django's, when it is sent empty.
+    response = client_for(wuhe_staff).post(f"/demands/{demand.pk}/return/", {"reason": ""})
+    assert response.status_code == 400
+    assert escape(gettext("Say why it is returned.")) in response.content.decode()
+
+
+def test_statistics_give_the_satisfaction_of_each_place_on_the_page_and_in_the_export(
+    client_for, wuhe_staff, world, category
+):
+    from gongzhi.demands.models import Rating
+
+    ratings = {world.dgk: (Rating.SATISFIED, Rating.BASIC, Rating.SATISFIED), world.xincun: (Rating.SATISFIED,)}
+    for place, given in ratings.items():
+        for rating in given:
+            demand = submit(place, category)
+            services.demand_resolve(by=None, demand=demand, reply="已处理")
+            services.demand_rate(by=None, demand=demand, rating=rating)
+    # An unhappy resident at 大冈口: its demand reopens, and 3 of its 4 answers were satisfied or basic.
+    unhappy = submit(world.dgk, category)
+    services.demand_resolve(by=None, demand=unhappy, reply="已处理")
+    services.demand_rate(by=None, demand=unhappy, rating=Rating.DISSATISFIED)
+
+    client = client_for(wuhe_staff)
+    client.cookies["django_language"] = "en"
+    response = client.get("/demands/stats/?place=wuhe")
+    rates = {r["place"].code: r["satisfaction_rate"] for r in response.context["by_place"]}
+    assert rates == {"dgk": 0.75, "wuhe-xincun": 1.0, "jzy": None}  # None: nobody rated, shown as —
+    table = response.content.decode().split('data-testid="by-place">')[1].split("</table>")[0]
+    assert "<th scope=\"col\">Satisfaction</th>" in table and "75.0%" in table
+
+    book = load_workbook(io.BytesIO(client.get("/demands/stats.xlsx?place=wuhe").content))
+    sheet = book["By place"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("Satisfaction")
+    by_name = {row[0].value: row[column] for row in sheet.iter_rows(min_row=2)}
+    assert by_name[world.dgk.name].value == 0.75 and by_name[world.dgk.name].number_format == "0.0%"
+    assert by_name[world.xincun.name].value == 1

@@ -70,3 +70,40 @@ def test_staff_intake_asks_them_too(client_for, wuhe_staff, noise, world):
     accepted = client.post("/demands/new/", {**data, "attribute[when]": "day"})
     assert accepted.status_code == 302
     assert Demand.objects.get().attributes == {"when": "day"}
+
+
+def _beside(page: str, code: str) -> str:
+    """The text shown under one question (its fieldset)."""
+    return page.split(f'data-testid="question-{code}"')[1].split("</fieldset>")[0]
+
+
+def test_a_refused_answer_is_explained_beside_its_question_on_both_forms(
+    client_for, resident, wuhe_staff, noise, world
+):
+    """The box above the form lists every refusal; each one is also under the question it is about, where
+    the person is looking when they fix it, and a screen reader reads it with the question."""
+    portal = portal_post(client_for(resident), noise, world, **{"attribute[source][]": ["shop", "karaoke"]})
+    assert portal.status_code == 400
+    page = portal.content.decode()
+    when, source = _beside(page, "when"), _beside(page, "source")
+    assert "请回答：噪音通常在什么时候出现？" in when and 'aria-describedby="q-when-error"' in page
+    # "karaoke" is not a choice: that message is under its own question, not the other's.
+    assert "invalid-feedback" in source and "请回答" not in source
+
+    staff = client_for(wuhe_staff).post(
+        "/demands/new/",
+        {"channel": "walk_in", "category": noise.pk, "place": world.dgk.code, "description": "店铺音响噪音"},
+    )
+    assert staff.status_code == 400
+    assert "请回答：噪音通常在什么时候出现？" in _beside(staff.content.decode(), "when")
+    assert not Demand.objects.exists()
+
+
+def test_a_question_with_a_percent_sign_is_quoted_as_it_is(client_for, resident, world):
+    category = Category.objects.create(code="rent", name="租金纠纷", limit_days=5)
+    CategoryAttribute.objects.create(
+        category=category, code="rise", datatype="number", required=True, description="涨了多少%？"
+    )
+    response = portal_post(client_for(resident), category, world, **{"attribute[rise]": "很多"})
+    assert response.status_code == 400
+    assert "涨了多少%？" in _beside(response.content.decode(), "rise")

@@ -12,3 +12,15 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+def needed(field: forms.Field) -> forms.Field:
+    """Mark a field the service requires while the form leaves it optional.
+
+    Some forms leave a field optional on purpose, so that an empty one reaches the service and the page shows
+    the service's own message ("Say why it is returned.") rather than Django's generic one. The person
+    filling it in should still see that it must be filled: the label gets the same red asterisk as a
+    required field (includes/form_fields.html), and screen readers hear it through aria-required."""
+    field.needed = True
+    field.widget.attrs["aria-required"] = "true"
+    return field

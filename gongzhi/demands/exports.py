@@ -129,13 +129,27 @@ def stats_export(figures: dict, filename: str) -> HttpResponse:
     by_place = add_sheet(
         wb,
         _("By place"),
-        [_("Place"), _("Demands"), _("Resolved"), _("On-time rate"), _("Local-resolution rate")],
         [
-            [r["place"].name, r["total"], r["resolved"], _pct(r["on_time_rate"]), _pct(r["local_rate"])]
+            _("Place"),
+            _("Demands"),
+            _("Resolved"),
+            _("On-time rate"),
+            _("Local-resolution rate"),
+            _("Satisfaction"),
+        ],
+        [
+            [
+                r["place"].name,
+                r["total"],
+                r["resolved"],
+                _pct(r["on_time_rate"]),
+                _pct(r["local_rate"]),
+                _pct(r["satisfaction_rate"]),
+            ]
             for r in figures["by_place"]
         ],
     )
-    _percent_columns(by_place, "D", "E")
+    _percent_columns(by_place, "D", "E", "F")
     add_sheet(
         wb,
         _("By month"),

@@ -13,6 +13,7 @@ from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import needed
 from gongzhi.demands.models import MAX_PHOTOS, Category, Channel, Level
 from gongzhi.territory.models import ServicePoint
 
@@ -25,6 +26,11 @@ def _text(label, rows: int = 2, required: bool = False, **kwargs: Any) -> forms.
     return forms.CharField(
         label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), **kwargs
     )
+
+
+def _needed_text(label, rows: int = 2) -> forms.CharField:
+    """A text the service requires (and says so in its own words when it is empty): marked as required."""
+    return needed(_text(label, rows))
 
 
 # --- the filters of the lists ------------------------------------------------------------------------------
@@ -177,7 +183,7 @@ class TransferForm(forms.Form):
     station = forms.ModelChoiceField(
         label=_("Service point"), queryset=ServicePoint.objects.none(), empty_label=_("Choose…")
     )
-    reason = _text(_("Reason"))
+    reason = _needed_text(_("Reason"))
 
     def __init__(self, *args: Any, stations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -185,17 +191,25 @@ class TransferForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
+    """Return and reject: the service asks for the reason."""
+
+    reason = _needed_text(_("Reason"))
+
+
+class EscalateForm(forms.Form):
+    """Escalating by hand may go without a reason (the timeline then says it was escalated by hand)."""
+
     reason = _text(_("Reason"))
 
 
 class ExtendForm(forms.Form):
     # No maximum here: the service knows the limit (10 working days in all) and says so.
     days = forms.IntegerField(label=_("Working days"), help_text=_("1 to 10 working days in all."))
-    reason = _text(_("Reason"))
+    reason = _needed_text(_("Reason"))
 
 
 class ResolveForm(forms.Form):
-    reply = _text(_("Reply to the resident"), rows=4)
+    reply = _needed_text(_("Reply to the resident"), rows=4)
 
 
 class MergeForm(forms.Form):

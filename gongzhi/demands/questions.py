@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -39,14 +40,35 @@ def category_from(value: str) -> Category | None:
     return Category.objects.filter(active=True, **lookup).prefetch_related("attributes").first()
 
 
-def questions_context(category: Category | None, data: QueryDict | None = None) -> dict[str, Any]:
-    """What demands/partials/questions.html needs: each question with the answer given so far."""
+def answer_errors(exc: ValidationError | None) -> dict[str, list[str]]:
+    """The service's refusals of answers, by question code (services._answer_error names the question)."""
+    by_question: dict[str, list[str]] = {}
+    for error in getattr(exc, "error_dict", {}).get("attributes", []):
+        code = (error.params or {}).get("attribute")
+        if code:
+            by_question.setdefault(code, []).extend(error.messages)
+    return by_question
+
+
+def questions_context(
+    category: Category | None, data: QueryDict | None = None, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    """What demands/partials/questions.html needs: each question with the answer given so far, and what the
+    service said of that answer when it refused it (`answer_errors`)."""
     attributes: list[CategoryAttribute] = list(category.attributes.all()) if category else []
     answers = answers_from(data, category) if data is not None else {}
+    errors = errors or {}
     rows = []
     for attribute in attributes:
         given = answers.get(attribute.code, [] if attribute.datatype == AttributeType.MULTI else "")
-        rows.append({"attribute": attribute, "value": given, "name": f"attribute[{attribute.code}]"})
+        rows.append(
+            {
+                "attribute": attribute,
+                "value": given,
+                "name": f"attribute[{attribute.code}]",
+                "errors": errors.get(attribute.code, []),
+            }
+        )
     return {"questions": rows}
 
 

@@ -174,30 +174,45 @@ def _check_rate(user: Any, ip: str | None, now: datetime.datetime) -> None:
         )
 
 
+def _answer_error(message: str, code: str, attribute: CategoryAttribute, value: Any) -> ValidationError:
+    """A refused answer. The question's code travels in the params (`attribute`), so that a form can show
+    the message beside its question; Django fills in the message's placeholders from them."""
+    params = {"question": attribute.description, "value": value, "attribute": attribute.code}
+    return ValidationError(message, code=code, params=params)
+
+
 def _check_attributes(
     category: Category, answers: dict[str, Any], questions: list[CategoryAttribute] | None = None
 ) -> dict[str, Any]:
     """Answers to the category's questions: required ones present, list answers among the choices."""
     clean: dict[str, Any] = {}
-    errors = []
+    errors: list[ValidationError] = []
     for attribute in category.attributes.all() if questions is None else questions:
         value = answers.get(attribute.code)
         if value in (None, "", []):
             if attribute.required:
-                errors.append(_("Please answer: %(question)s") % {"question": attribute.description})
+                errors.append(_answer_error(_("Please answer: %(question)s"), "required", attribute, value))
             continue
         keys = {str(v["key"]) for v in attribute.values}
         if attribute.datatype == "singlevaluelist" and str(value) not in keys:
             errors.append(
-                _("“%(value)s” is not one of the choices for: %(question)s")
-                % {"value": value, "question": attribute.description}
+                _answer_error(
+                    _("“%(value)s” is not one of the choices for: %(question)s"),
+                    "invalid_choice",
+                    attribute,
+                    value,
+                )
             )
         elif attribute.datatype == "multivaluelist":
             value = [value] if isinstance(value, str) else list(value)
             if not set(map(str, value)) <= keys:
                 errors.append(
-                    _("Some answers are not among the choices for: %(question)s")
-                    % {"question": attribute.description}
+                    _answer_error(
+                        _("Some answers are not among the choices for: %(question)s"),
+                        "invalid_choice",
+                        attribute,
+                        value,
+                    )
                 )
         elif attribute.datatype == "number":
             try:
@@ -206,7 +221,7 @@ def _check_attributes(
                     raise ValueError(value)
             except (TypeError, ValueError):
                 errors.append(
-                    _("Please answer with a number: %(question)s") % {"question": attribute.description}
+                    _answer_error(_("Please answer with a number: %(question)s"), "invalid", attribute, value)
                 )
         clean[attribute.code] = value
     if errors:

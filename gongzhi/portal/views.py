@@ -32,7 +32,7 @@ from gongzhi.demands.models import (
     EventKind,
     Status,
 )
-from gongzhi.demands.questions import answers_from, category_from, questions_context
+from gongzhi.demands.questions import answer_errors, answers_from, category_from, questions_context
 from gongzhi.demands.selectors import my_demands, similar_open_demands
 from gongzhi.notifications.views import inbox_page
 from gongzhi.portal.forms import COMMENT_MAX, REPORTABLE_KINDS, RateForm, ReportForm, add_errors
@@ -126,6 +126,7 @@ def _report_page(
     *,
     photo_errors: list[str] | None = None,
     photos_dropped: bool = False,
+    refused: ValidationError | None = None,
     status: int = 200,
 ) -> HttpResponse:
     places = home_places(request.user)
@@ -144,7 +145,9 @@ def _report_page(
         "selected_category": str(form["category"].value() or ""),
         # The chosen category's own questions, with the answers given so far.
         **questions_context(
-            category_from(str(form["category"].value() or "")), request.POST if form.is_bound else None
+            category_from(str(form["category"].value() or "")),
+            request.POST if form.is_bound else None,
+            answer_errors(refused),
         ),
         "selected_place": str(chosen or ""),
         "photo_errors": photo_errors or [],
@@ -163,6 +166,7 @@ def report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST)
     photos = request.FILES.getlist("photos")
     unasked: dict[str, list[str]] = {}  # service errors on fields this form does not have
+    refused = None
     if form.is_valid():
         try:
             demand = services.demand_submit(
@@ -175,13 +179,16 @@ def report(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             add_errors(form, exc, unasked)
+            refused = exc
         else:
             return redirect("portal:report_done", demand.pk)
     photo_errors = unasked.pop("photos", [])
-    for errors in unasked.values():  # e.g. the category's questions, shown above the form
+    for errors in unasked.values():  # e.g. the category's questions: above the form, and beside each one
         for message in errors:
             form.add_error(None, message)
-    return _report_page(request, form, photo_errors=photo_errors, photos_dropped=bool(photos), status=400)
+    return _report_page(
+        request, form, photo_errors=photo_errors, photos_dropped=bool(photos), refused=refused, status=400
+    )
 
 
 @login_required

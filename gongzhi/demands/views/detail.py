@@ -32,6 +32,7 @@ from gongzhi.demands.forms import (
     AcceptForm,
     ContactForm,
     DispatchForm,
+    EscalateForm,
     ExtendForm,
     MergeForm,
     ReasonForm,
@@ -61,7 +62,7 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
     "return": ReasonForm,
     "extend": ExtendForm,
     "resolve": ResolveForm,
-    "escalate": ReasonForm,
+    "escalate": EscalateForm,
     "reject": ReasonForm,
     "merge": MergeForm,
 }

@@ -21,7 +21,7 @@ from gongzhi.core.scoping import can, can_anywhere, roles_of
 from gongzhi.demands import selectors, services
 from gongzhi.demands.forms import GridReportForm, IntakeForm
 from gongzhi.demands.models import Category, Channel
-from gongzhi.demands.questions import answers_from, category_from, questions_context
+from gongzhi.demands.questions import answer_errors, answers_from, category_from, questions_context
 from gongzhi.territory.forms import bootstrapify
 from gongzhi.territory.models import Place
 from gongzhi.territory.selectors import places_visible_to
@@ -52,14 +52,18 @@ def _place_rows(user: Any, mode: str, query: str) -> list[tuple[Place, Place | N
     return [(p, parents.get(p.parent_id)) for p in found]
 
 
-def _form_context(request: HttpRequest, form: Any, mode: str) -> dict[str, Any]:
+def _form_context(
+    request: HttpRequest, form: Any, mode: str, refused: ValidationError | None = None
+) -> dict[str, Any]:
     place = form.cleaned_data.get("place") if form.is_bound and hasattr(form, "cleaned_data") else None
     # No place chosen from a search that found several: the page comes back with the list to choose from
     # (the same as the search box shows), also for a browser without JavaScript.
     query = request.POST.get("place_q", "").strip() if request.method == "POST" and place is None else ""
     # The chosen category's own questions, with what was typed, kept when the form comes back with errors.
     category = category_from(request.POST.get("category", "")) if request.method == "POST" else None
-    questions = questions_context(category, request.POST if request.method == "POST" else None)
+    questions = questions_context(
+        category, request.POST if request.method == "POST" else None, answer_errors(refused)
+    )
     return {
         "form": bootstrapify(form),
         "mode": mode,
@@ -89,17 +93,19 @@ def _intake(request: HttpRequest, mode: str, form_class: type) -> HttpResponse:
     places = _places(request.user, mode)
     data = (request.POST, request.FILES) if request.method == "POST" else ()
     form = form_class(*data, places=places)
+    refused = None
     if request.method == "POST" and form.is_valid():
         channel = form.cleaned_data.get("channel") or Channel.GRID
         try:
             demand = _submit(request, form, channel)
         except ValidationError as exc:
             add_service_errors(form, exc)
+            refused = exc
         else:
             messages.success(request, _("Demand %(number)s was registered.") % {"number": demand.number})
             return redirect("demands:detail", demand.pk)
     status = 400 if request.method == "POST" else 200
-    context = _form_context(request, form, mode)
+    context = _form_context(request, form, mode, refused)
     # A browser cannot be handed files back: say so when the form returns without the photos it sent.
     context["photos_dropped"] = status == 400 and bool(request.FILES.getlist("photos"))
     return render(request, "demands/demand_form.html", context, status=status)

@@ -67,6 +67,12 @@ def _months(place: Place, since: datetime.date, until: datetime.date) -> list[di
     return months
 
 
+def _satisfaction_rate(counts: dict[str, int]) -> float | None:
+    """Satisfied or basically satisfied, among the answers rated."""
+    rated = counts["satisfied"] + counts["basic"] + counts["dissatisfied"]
+    return rate(counts["satisfied"] + counts["basic"], rated)
+
+
 def figures(place: Place, since: datetime.date, until: datetime.date) -> dict[str, Any]:
     stats = demand_stats(place, since, until)
     names = dict(Category.objects.filter(code__in=stats["by_category"]).values_list("code", "name"))
@@ -78,6 +84,7 @@ def figures(place: Place, since: datetime.date, until: datetime.date) -> dict[st
             **r,
             "on_time_rate": rate(r["on_time"], r["resolved"]),
             "local_rate": rate(r["resolved_locally"], r["resolved"]),
+            "satisfaction_rate": _satisfaction_rate(r),
         }
         for r in stats_by_child(place, since, until)
     ]
@@ -93,8 +100,7 @@ def figures(place: Place, since: datetime.date, until: datetime.date) -> dict[st
         "months": _months(place, since, until),
         "on_time_rate": rate(stats["on_time"], stats["resolved"]),
         "local_rate": rate(stats["resolved_locally"], stats["resolved"]),
-        # Satisfied or basically satisfied, among the answers rated.
-        "satisfaction_rate": rate(ratings["satisfied"] + ratings["basic"], rated),
+        "satisfaction_rate": _satisfaction_rate(ratings),
         "ratings": [(Rating(k).label, n) for k, n in ratings.items()],
         "rated": rated,
     }
