@@ -673,7 +673,10 @@ def test_statistics_give_the_satisfaction_of_each_place_on_the_page_and_in_the_e
 ):
     from gongzhi.demands.models import Rating
 
-    ratings = {world.dgk: (Rating.SATISFIED, Rating.BASIC, Rating.SATISFIED), world.xincun: (Rating.SATISFIED,)}
+    ratings = {
+        world.dgk: (Rating.SATISFIED, Rating.BASIC, Rating.SATISFIED),
+        world.xincun: (Rating.SATISFIED,),
+    }
     for place, given in ratings.items():
         for rating in given:
             demand = submit(place, category)
@@ -690,7 +693,7 @@ def test_statistics_give_the_satisfaction_of_each_place_on_the_page_and_in_the_e
     rates = {r["place"].code: r["satisfaction_rate"] for r in response.context["by_place"]}
     assert rates == {"dgk": 0.75, "wuhe-xincun": 1.0, "jzy": None}  # None: nobody rated, shown as —
     table = response.content.decode().split('data-testid="by-place">')[1].split("</table>")[0]
-    assert "<th scope=\"col\">Satisfaction</th>" in table and "75.0%" in table
+    assert '<th scope="col">Satisfaction</th>' in table and "75.0%" in table
 
     book = load_workbook(io.BytesIO(client.get("/demands/stats.xlsx?place=wuhe").content))
     sheet = book["By place"]
