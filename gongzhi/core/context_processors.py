@@ -68,6 +68,7 @@ NAV: tuple[Item | Group, ...] = (
         (
             Item(_("Audit log"), "core:audit_list", action=Action.AUDIT),
             Item(_("Working-day calendar"), "workdays:day_list", action=Action.MANAGE),
+            Item(_("Demand categories"), "demands:category_list", action=Action.MANAGE),
             Item(_("Data import"), "territory:import", action=Action.MANAGE),
             Item(_("Django administration"), "admin:index", action=None, superuser_only=True),
         ),

@@ -4,7 +4,7 @@ services (detail), the navigation (worklist) and the browser tests."""
 from django.urls import path
 
 from gongzhi.demands import questions
-from gongzhi.demands.views import detail, intake, lists, stats
+from gongzhi.demands.views import catalogue, detail, intake, lists, stats
 
 ACTIONS = (
     "accept",
@@ -32,6 +32,12 @@ urlpatterns = [
     path("lookup/similar/", intake.similar_lookup, name="similar_lookup"),
     path("lookup/questions/", questions.questions_partial, name="questions"),
     path("stats/", stats.demand_stats_page, name="stats"),
+    path("categories/", catalogue.category_list, name="category_list"),
+    path("categories/new/", catalogue.category_create, name="category_create"),
+    path("categories/<int:pk>/", catalogue.category_edit, name="category_edit"),
+    path("categories/<int:pk>/questions/", catalogue.question_add, name="question_add"),
+    path("questions/<int:pk>/", catalogue.question_edit, name="question_edit"),
+    path("questions/<int:pk>/remove/", catalogue.question_remove, name="question_remove"),
     path("stats.xlsx", stats.demand_stats_export, name="stats_export"),
     path("photos/<int:pk>/", detail.demand_photo, name="photo"),
     path("<int:pk>/", detail.demand_detail, name="detail"),
