@@ -117,8 +117,9 @@ def test_the_code_cannot_change(client_for, admin_user, lamp):
         ({"limit_days": 0}, "limit_days", "办理时限为 1 至 60 个工作日。"),
         ({"limit_days": 61}, "limit_days", "办理时限为 1 至 60 个工作日。"),
         ({"code": "lamp"}, "code", "已有使用此代码的类别。"),
-        ({"code": "停车"}, "code", ""),
-        ({"name": ""}, "name", ""),
+        ({"limit_days": 99999}, "limit_days", "办理时限为 1 至 60 个工作日。"),
+        ({"code": "停车"}, "code", "只能使用小写字母、数字和连字符"),
+        ({"name": ""}, "name", "此项必填。"),
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_nothing_saved(
@@ -143,6 +144,20 @@ def test_only_administrators_may_edit_the_catalogue(client_for, wuhe_staff, resi
         assert client.post(f"/demands/categories/{lamp.pk}/", {**NEW, "code": "lamp"}).status_code == 403
     assert not Category.objects.filter(code="parking").exists()
     assert Category.objects.get(pk=lamp.pk).limit_days == 5
+
+
+def test_only_administrators_may_edit_the_questions(client_for, wuhe_staff, lamp):
+    question = CategoryAttribute.objects.create(
+        category=lamp, code="pole", datatype="string", description="灯杆编号？"
+    )
+    data = {"code": "when", "description": "什么时候？", "datatype": "string", "order": 0}
+    client = client_for(wuhe_staff)
+    assert client.post(f"/demands/categories/{lamp.pk}/questions/", data).status_code == 403
+    assert client.get(f"/demands/questions/{question.pk}/").status_code == 403
+    assert client.post(f"/demands/questions/{question.pk}/", {**data, "code": "pole"}).status_code == 403
+    assert client.post(f"/demands/questions/{question.pk}/remove/").status_code == 403
+    assert list(CategoryAttribute.objects.values_list("code", "description")) == [("pole", "灯杆编号？")]
+    assert not AuditEvent.objects.filter(target_type__startswith="demands.").exists()
 
 
 def test_the_menu_offers_the_catalogue_to_administrators_only(client_for, admin_user, wuhe_staff):
@@ -189,7 +204,10 @@ def test_bad_choices_are_refused_line_by_line_and_nothing_saved(client_for, admi
     error = _form_error(response, "id_q_values")
     assert "第 1 行" in error and "第 3 行" in error and "第 2 行" not in error
     response = client.post(f"/demands/categories/{lamp.pk}/questions/", {**data, "values": ""})
+    assert response.status_code == 400
     assert "至少需要一个选项" in _form_error(response, "id_q_values")
+    response = client.post(f"/demands/categories/{lamp.pk}/questions/", {**data, "values": "晚上 8 点=夜间"})
+    assert "第 1 行" in _form_error(response, "id_q_values")  # a key is a short code that clients send
     assert (
         not CategoryAttribute.objects.exists()
         and not AuditEvent.objects.filter(target_type__startswith="demands.").exists()
@@ -230,11 +248,26 @@ def test_a_question_is_edited_and_removed_and_the_answers_given_stay(client_for,
     assert client.post(f"/demands/questions/{question.pk}/", edited).status_code == 302
     question.refresh_from_db()
     assert (question.code, question.description, question.required) == ("pole", "灯杆上的编号？", True)
+    update = AuditEvent.objects.get(target_type="demands.categoryattribute", action="update")
+    assert update.changes == {
+        "description": ["灯杆编号？", "灯杆上的编号？"],
+        "order": [0, 2],
+        "required": [False, True],
+    }
+
+    # A list question that becomes a text one keeps no choices; a refused edit keeps the saved title.
+    question.datatype, question.values = "singlevaluelist", [{"key": "a", "name": "甲"}]
+    question.save()
+    refused = client.post(f"/demands/questions/{question.pk}/", {**edited, "description": ""})
+    assert refused.status_code == 400 and "<title>灯杆上的编号？" in refused.content.decode()
+    client.post(f"/demands/questions/{question.pk}/", {**edited, "values": "a=甲"})
+    question.refresh_from_db()
+    assert (question.datatype, question.values) == ("string", [])
 
     assert client.post(f"/demands/questions/{question.pk}/remove/").status_code == 302
     assert not CategoryAttribute.objects.exists()
     assert type(demand).objects.get(pk=demand.pk).attributes == {"pole": "A-12"}
-    assert AuditEvent.objects.filter(target_type="demands.categoryattribute", action="delete").exists()
+    assert AuditEvent.objects.filter(target_type="demands.categoryattribute", action="delete").count() == 1
     assert client_for(admin_user).get("/demands/questions/999999/").status_code == 404
 
 
@@ -256,8 +289,24 @@ def test_the_catalogue_service_refuses_outsiders_and_a_changed_code(wuhe_staff, 
         catalogue.category_update(by=admin_user, category=lamp, code="street-lamp")
     assert "code" in refused.value.message_dict
     assert Category.objects.get(pk=lamp.pk).code == "lamp"
-    unchanged = catalogue.category_update(by=admin_user, category=lamp, name="路灯维修")
-    assert (
-        unchanged.name == "路灯维修"
-        and not AuditEvent.objects.filter(target_type__startswith="demands.").exists()
-    )  # nothing changed, nothing logged
+    catalogue.category_update(by=admin_user, category=lamp, name="路灯维修")
+    # Nothing changed, nothing logged.
+    assert not AuditEvent.objects.filter(target_type__startswith="demands.").exists()
+
+
+def test_an_extension_adds_to_the_deadline_given_even_after_the_limit_changed(admin_user, lamp, world):
+    """The deadline promised when a demand came in is kept when the catalogue changes: an extension adds its
+    days to that deadline, and Open311 counts the days on the demand's own dates."""
+    from gongzhi.demands import catalogue
+    from gongzhi.demands.open311.fields import service_notice
+    from gongzhi.workdays.calendar import working_deadline
+
+    demand = services.demand_submit(
+        by=None, channel="walk_in", category=lamp, place=world.dgk, description="灯坏"
+    )
+    promised = demand.resolve_due
+    catalogue.category_update(by=admin_user, category=lamp, limit_days=2)
+    assert "5 个工作日" in service_notice(type(demand).objects.get(pk=demand.pk))
+    extended = services.demand_extend(by=None, demand=demand, days=2, reason="等配件")
+    assert extended.resolve_due == working_deadline(promised, 2) > promised
+    assert "7 个工作日" in service_notice(extended)

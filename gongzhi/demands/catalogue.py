@@ -12,6 +12,7 @@ those already in are kept (they were computed, and promised, when each came in).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,6 +40,9 @@ QUESTION_FIELDS = ["code", "datatype", "required", "description", "datatype_desc
 LIST_TYPES = (AttributeType.SINGLE, AttributeType.MULTI)
 # A resolution limit beyond three months of working days is a typing error, not a policy.
 LIMIT_DAYS = range(1, 61)
+# Choice keys are what Open311 clients send and what demands keep: short codes, compared exactly.
+CHOICE_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+MAX_CHOICES = 50
 
 
 def _authorise(user: Any) -> None:
@@ -48,14 +52,16 @@ def _authorise(user: Any) -> None:
         raise PermissionDenied
 
 
+def limit_message() -> str:
+    return _("The time limit is %(low)d to %(high)d working days.") % {
+        "low": LIMIT_DAYS.start,
+        "high": LIMIT_DAYS.stop - 1,
+    }
+
+
 def _check_limit(limit_days: Any) -> None:
     if limit_days not in LIMIT_DAYS:
-        raise ValidationError(
-            {
-                "limit_days": _("The time limit is %(low)d to %(high)d working days.")
-                % {"low": LIMIT_DAYS.start, "high": LIMIT_DAYS.stop - 1}
-            }
-        )
+        raise ValidationError({"limit_days": limit_message()})
 
 
 def _save_new(obj: Any, field: str, message: str) -> None:
@@ -123,10 +129,22 @@ def parse_choices(text: str) -> list[dict[str, str]]:
         key, sep, name = (part.strip() for part in line.replace("＝", "=").partition("="))
         if not sep or not key or not name:
             problems.append(_("Line %(n)d: write the choice as key=name, e.g. night=夜间.") % {"n": number})
+        elif not CHOICE_KEY.match(key):
+            problems.append(
+                _(
+                    "Line %(n)d: a key is up to 40 lower-case letters, digits, hyphens or underscores, "
+                    "e.g. night."
+                )
+                % {"n": number}
+            )
+        elif len(name) > 100:
+            problems.append(_("Line %(n)d: a name is at most 100 characters.") % {"n": number})
         elif any(c["key"] == key for c in choices):
             problems.append(_("Line %(n)d: the key “%(key)s” is used twice.") % {"n": number, "key": key})
         else:
             choices.append({"key": key, "name": name})
+    if len(choices) > MAX_CHOICES:
+        problems.append(_("At most %(n)d choices.") % {"n": MAX_CHOICES})
     if problems:
         raise ValidationError({"values": problems})
     return choices
@@ -197,8 +215,12 @@ def question_update(*, by: Any, question: CategoryAttribute, **values: Any) -> C
 
 @transaction.atomic
 def question_remove(*, by: Any, question: CategoryAttribute) -> None:
-    """Stop asking a question. The answers demands already hold stay on them."""
+    """Stop asking a question. The answers demands already hold stay on them. Removing it twice (a
+    double click) removes and logs it once."""
     _authorise(by)
+    question = CategoryAttribute.objects.select_for_update().filter(pk=question.pk).first()
+    if question is None:
+        return
     audit_record(
         actor=by,
         action="delete",

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.demands.catalogue import choices_text, parse_choices
+from gongzhi.demands.catalogue import LIMIT_DAYS, LIST_TYPES, choices_text, limit_message, parse_choices
 from gongzhi.demands.models import AttributeType, Category, CategoryAttribute
 
 TYPE_LABELS = {
@@ -58,6 +58,13 @@ class CategoryForm(forms.ModelForm):
     def validate_unique(self) -> None:
         """Left to the service, which words it for the catalogue."""
 
+    def clean_limit_days(self) -> int:
+        # In the service's words, also for numbers too large for the column (which the service never sees).
+        value = self.cleaned_data["limit_days"]
+        if value not in LIMIT_DAYS:
+            raise forms.ValidationError(limit_message())
+        return value
+
 
 class QuestionForm(forms.ModelForm):
     # Edited as lines of text, stored as [{"key": …, "name": …}].
@@ -89,6 +96,8 @@ class QuestionForm(forms.ModelForm):
         """Left to the service, which words it for the catalogue."""
 
     def clean_values(self) -> list[dict[str, str]]:
+        if self.cleaned_data.get("datatype") not in LIST_TYPES:
+            return []  # the other kinds have no choices: whatever is in the box is not kept
         try:
             return parse_choices(self.cleaned_data.get("values") or "")
         except forms.ValidationError as exc:

@@ -49,6 +49,7 @@ from gongzhi.demands.models import (
 from gongzhi.demands.tallies import contribution, tally_apply
 from gongzhi.notifications.services import notify, site_text
 from gongzhi.territory.models import Place, ServicePoint
+from gongzhi.workdays.calendar import working_deadline
 
 PORTAL_LIMIT_PER_HOUR = 5  # per resident account, and per network address
 REOPENINGS_BEFORE_ESCALATION = 2
@@ -462,7 +463,9 @@ def demand_extend(*, by: Any, demand: Demand, days: int, reason: str) -> Demand:
         raise ValidationError({"days": [message]})
     before = contribution(demand)
     demand.extension_days += days
-    extended = deadlines_for(demand.category, demand.created_at, demand.extension_days)["resolve_due"]
+    # From the deadline the resident was given, not from the category's limit now: the catalogue may have
+    # changed since (demands.catalogue), and an extension only ever adds time.
+    extended = working_deadline(demand.resolve_due, days)
     demand.level_due = max(demand.level_due, extended)
     demand.resolve_due = extended
     demand.warned_at = None

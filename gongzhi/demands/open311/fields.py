@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core.pii import mask_numbers_in
 from gongzhi.demands.models import OPEN_STATES, Category, CategoryAttribute, Demand, Level, Status
 from gongzhi.territory.models import Place, PlaceKind
+from gongzhi.workdays.calendar import working_days_between
 
 LIST_TYPES = ("singlevaluelist", "multivaluelist")
 _KEYWORD_SPLIT = re.compile(r"[,，、;；\s]+")
@@ -111,8 +112,10 @@ def service_notice(demand: Demand) -> str | None:
     if demand.status not in OPEN_STATES:
         return None
     due = timezone.localtime(demand.resolve_due)
+    # Counted on the dates the demand holds: its category's limit may have changed since it came in.
+    days = working_days_between(timezone.localtime(demand.created_at).date(), due.date())
     return _("To be resolved within %(days)d working days, by %(due)s.") % {
-        "days": demand.category.limit_days + demand.extension_days,
+        "days": days,
         "due": f"{due:%Y-%m-%d %H:%M}",
     }
 

@@ -131,6 +131,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("Question “%(q)s” was saved.") % {"q": form.cleaned_data["description"]}
             )
             return redirect("demands:category_edit", question.category_id)
+    question.refresh_from_db()  # the title shows the question as saved, the form as it was sent
     context = {"form": bootstrapify(form), "question": question, "category": question.category}
     return render(
         request, "demands/question_form.html", context, status=400 if request.method == "POST" else 200
