@@ -116,7 +116,7 @@ def test_the_code_cannot_change(client_for, admin_user, lamp):
     [
         ({"limit_days": 0}, "limit_days", "办理时限为 1 至 60 个工作日。"),
         ({"limit_days": 61}, "limit_days", "办理时限为 1 至 60 个工作日。"),
-        ({"code": "lamp"}, "code", "已有使用此代码的类别。"),
+        ({"code": "lamp"}, "code", "已有使用此编码的类别。"),
         ({"limit_days": 99999}, "limit_days", "办理时限为 1 至 60 个工作日。"),
         ({"code": "停车"}, "code", "只能使用小写字母、数字和连字符"),
         ({"name": ""}, "name", "此项必填。"),
@@ -219,7 +219,7 @@ def test_a_question_code_is_used_once_per_category(client_for, admin_user, lamp)
     data = {"code": "pole", "description": "另一个问题", "datatype": "string", "order": 0}
     response = client_for(admin_user).post(f"/demands/categories/{lamp.pk}/questions/", data)
     assert response.status_code == 400
-    assert "此类别已有使用此代码的问题。" in _form_error(response, "id_q_code")
+    assert "此类别已有使用此编码的问题。" in _form_error(response, "id_q_code")
     assert CategoryAttribute.objects.count() == 1
 
 
