@@ -310,3 +310,12 @@ def test_an_extension_adds_to_the_deadline_given_even_after_the_limit_changed(ad
     extended = services.demand_extend(by=None, demand=demand, days=2, reason="等配件")
     assert extended.resolve_due == working_deadline(promised, 2) > promised
     assert "7 个工作日" in service_notice(extended)
+
+
+def test_the_menu_marks_the_one_entry_the_page_belongs_to(client_for, admin_user, lamp):
+    client = client_for(admin_user)
+    catalogue_page = client.get("/demands/categories/").content.decode()
+    assert catalogue_page.count('aria-current="page"') == 1
+    assert 'href="/demands/categories/" aria-current="page"' in catalogue_page
+    worklist = client.get("/demands/").content.decode()
+    assert worklist.count('aria-current="page"') == 1 and 'href="/demands/" aria-current="page"' in worklist

@@ -138,7 +138,10 @@ def navigation(request):
         for item in ITEMS
         if _visible(user, item) and (url := _url(item.url_name, urlconf, script_prefix)) is not None
     )
-    active = tuple(name for name, url in urls if _is_active(url, request.path))
+    # The page belongs to one entry: the one whose URL is the longest prefix of its path (the catalogue at
+    # /demands/categories/, not the worklist at /demands/), so one entry says aria-current="page".
+    matches = [(len(url), name) for name, url in urls if _is_active(url, request.path)]
+    active = (max(matches)[1],) if matches else ()
     return {
         "nav_menu": _menu_html(get_language(), urls, active),
         # The rows the scoping checks already read (one query a request for both).
