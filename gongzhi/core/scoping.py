@@ -101,6 +101,13 @@ def can_anywhere(user: Any, action: str) -> bool:
     return paths is ALL or bool(paths)
 
 
+def require_anywhere(user: Any, action: str) -> None:
+    """403 for a user who may take `action` nowhere: e.g. residents, who read no registers, are refused
+    before any look-up; configuration pages need `manage`."""
+    if not can_anywhere(user, action):
+        raise PermissionDenied
+
+
 def get_for_user(queryset: QuerySet[M], user: Any, *, action: str, path_of: Any, **lookup: Any) -> M:
     """Fetch one object and authorise `action` on it.
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from ninja import Router, Schema
 
 from gongzhi.core.api import MAX_LIMIT, Page, page_of
 from gongzhi.core.roles import Action
-from gongzhi.core.scoping import can_anywhere
+from gongzhi.core.scoping import require_anywhere
 from gongzhi.dues import selectors
 from gongzhi.dues.months import parse_month
 from gongzhi.members.models import Member
@@ -68,11 +68,6 @@ class LedgerEntryOut(Schema):
         return obj.state
 
 
-def _require_registers(request) -> None:
-    if not can_anywhere(request.user, Action.VIEW):
-        raise PermissionDenied
-
-
 @router.get("/dues", response=Page[MonthDuesOut])
 def list_month_dues(request, organization: int, month: str = "", limit: int = 100, offset: int = 0):
     """Each member of the branch during `month` (YYYY-MM, default this month): due, paid, paid on.
@@ -80,7 +75,7 @@ def list_month_dues(request, organization: int, month: str = "", limit: int = 10
     `amount_due` is the amount recorded with the payment, else the one the member's dues basis gives,
     else null when no basis is recorded yet. Unpaid months have `amount_paid` and `paid_on` null.
     """
-    _require_registers(request)
+    require_anywhere(request.user, Action.VIEW)
     org = get_org_for_user(request.user, organization)
     try:
         first_day = parse_month(month) if month else selectors.current_month()
@@ -92,7 +87,7 @@ def list_month_dues(request, organization: int, month: str = "", limit: int = 10
 @router.get("/members/{member_id}/dues", response=Page[LedgerEntryOut])
 def member_ledger(request, member_id: int, limit: int = 100, offset: int = 0):
     """The member's ledger, newest month first; status is paid, unpaid, or open (the current month)."""
-    _require_registers(request)
+    require_anywhere(request.user, Action.VIEW)
     member = get_member_for_user(request.user, member_id)
     entries = selectors.member_ledger(member)
     limit, offset = max(1, min(limit, MAX_LIMIT)), max(0, offset)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core.forms import add_service_errors
 from gongzhi.core.paging import paginate
 from gongzhi.core.roles import Action
-from gongzhi.core.scoping import can, can_anywhere
+from gongzhi.core.scoping import can, require_anywhere
 from gongzhi.dues import selectors, services
 from gongzhi.dues.forms import PaymentForm, ProfileForm
 from gongzhi.dues.months import parse_month
@@ -23,25 +23,19 @@ from gongzhi.party.selectors import get_org_for_user
 from gongzhi.territory.forms import bootstrapify
 
 
-def _require_registers(request: HttpRequest) -> None:
-    """Roles that read no registers (residents) are refused outright, before any look-up."""
-    if not can_anywhere(request.user, Action.VIEW):
-        raise PermissionDenied
-
-
 def _branch(request: HttpRequest, org_id: int, action: str = Action.VIEW) -> PartyOrg:
-    _require_registers(request)
+    require_anywhere(request.user, Action.VIEW)
     return get_org_for_user(request.user, org_id, action)
 
 
 def _member(request: HttpRequest, member_id: int, action: str = Action.VIEW) -> Member:
-    _require_registers(request)
+    require_anywhere(request.user, Action.VIEW)
     return get_member_for_user(request.user, member_id, action)
 
 
 @login_required
 def branch_list(request: HttpRequest) -> HttpResponse:
-    _require_registers(request)
+    require_anywhere(request.user, Action.VIEW)
     branches = selectors.branches_visible_to(request.user).search(request.GET.get("q", ""))
     page = paginate(request, branches)
     return render(request, "dues/branch_list.html", {"page_obj": page, "q": request.GET.get("q", "")})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.forms import add_service_errors
 from gongzhi.core.paging import paginate
 from gongzhi.core.roles import Action
-from gongzhi.core.scoping import can, can_anywhere
+from gongzhi.core.scoping import can, require_anywhere
 from gongzhi.party.coverage import coverage_report
 from gongzhi.party.selectors import orgs_covering
 from gongzhi.territory import services
@@ -39,15 +39,10 @@ from gongzhi.territory.selectors import (
 from gongzhi.territory.services import community_prefix
 
 
-def _require_view(request: HttpRequest) -> None:
-    if not can_anywhere(request.user, Action.VIEW):
-        raise PermissionDenied
-
-
 @login_required
 def place_list(request: HttpRequest) -> HttpResponse:
     """Search places by name, code or pinyin initials; without a query, the user's top places."""
-    _require_view(request)
+    require_anywhere(request.user, Action.VIEW)
     q = request.GET.get("q", "").strip()
     kind = request.GET.get("kind", "")
     if q or kind:
@@ -202,7 +197,7 @@ def coverage_export(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def point_list(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
+    require_anywhere(request.user, Action.VIEW)
     q = request.GET.get("q", "").strip()
     points = points_visible_to(request.user).search(q)
     if request.GET.get("closed") != "1":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.forms import add_service_errors
 from gongzhi.core.paging import paginate
 from gongzhi.core.roles import Action
-from gongzhi.core.scoping import can, can_anywhere
+from gongzhi.core.scoping import can, require_anywhere
 from gongzhi.members.models import Member
 from gongzhi.party.selectors import get_org_for_user
 from gongzhi.territory.forms import bootstrapify
@@ -24,15 +24,10 @@ from gongzhi.transfers.models import TransferStatus
 from gongzhi.transfers.selectors import branches_visible_to, get_transfer_for_user, transfers_visible_to
 
 
-def _require_registers(request: HttpRequest) -> None:
-    if not can_anywhere(request.user, Action.VIEW):
-        raise PermissionDenied
-
-
 @login_required
 def transfer_list(request: HttpRequest) -> HttpResponse:
     """Transfers in the user's scope, or of one branch (`?org=`), filtered by status."""
-    _require_registers(request)
+    require_anywhere(request.user, Action.VIEW)
     transfers = transfers_visible_to(request.user)
     org = None
     if request.GET.get("org"):
@@ -59,7 +54,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def transfer_issue(request: HttpRequest, org_id: int) -> HttpResponse:
-    _require_registers(request)
+    require_anywhere(request.user, Action.VIEW)
     org = get_org_for_user(request.user, org_id, Action.CHANGE)
     members = Member.objects.current().filter(branch=org).order_by("pinyin", "id")
     form = bootstrapify(TransferIssueForm(request.POST or None, members=members, initial=request.GET.dict()))
@@ -87,7 +82,7 @@ def transfer_issue(request: HttpRequest, org_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def transfer_receive(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_registers(request)
+    require_anywhere(request.user, Action.VIEW)
     transfer = get_transfer_for_user(request.user, pk, Action.CHANGE)
     form = TransferReceiveForm(request.POST)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.forms import add_service_errors
 from gongzhi.core.paging import paginate
 from gongzhi.core.roles import Action
-from gongzhi.core.scoping import can_anywhere
+from gongzhi.core.scoping import require_anywhere
 from gongzhi.territory.forms import bootstrapify
 from gongzhi.workdays import services
 from gongzhi.workdays.calendar import PACKAGE_YEARS, package_days
@@ -26,11 +26,6 @@ from gongzhi.workdays.forms import CalendarDayForm
 from gongzhi.workdays.models import CalendarDay
 
 YEARS = range(2000, 2101)
-
-
-def _require_manage(request: HttpRequest) -> None:
-    if not can_anywhere(request.user, Action.MANAGE):
-        raise PermissionDenied
 
 
 def _year(value: str | None) -> int:
@@ -67,14 +62,14 @@ def _render_list(request: HttpRequest, year: int, form: CalendarDayForm, status:
 @login_required
 def day_list(request: HttpRequest) -> HttpResponse:
     """A year's override rows (paged) with the add form, beside what the package knows of that year."""
-    _require_manage(request)
+    require_anywhere(request.user, Action.MANAGE)
     return _render_list(request, _year(request.GET.get("year")), bootstrapify(CalendarDayForm()))
 
 
 @login_required
 @require_POST
 def day_add(request: HttpRequest) -> HttpResponse:
-    _require_manage(request)
+    require_anywhere(request.user, Action.MANAGE)
     form = bootstrapify(CalendarDayForm(request.POST))
     if form.is_valid():
         data = form.cleaned_data
@@ -94,7 +89,7 @@ def day_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def day_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manage(request)
+    require_anywhere(request.user, Action.MANAGE)
     row = get_object_or_404(CalendarDay, pk=pk)
     services.calendar_day_remove(by=request.user, row=row)
     messages.success(request, _("%(day)s was removed from the calendar.") % {"day": row})

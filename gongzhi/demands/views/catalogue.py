@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
@@ -17,22 +17,17 @@ from django.views.decorators.http import require_POST
 from gongzhi.core.forms import add_service_errors
 from gongzhi.core.paging import paginate
 from gongzhi.core.roles import Action
-from gongzhi.core.scoping import can_anywhere
+from gongzhi.core.scoping import require_anywhere
 from gongzhi.demands import catalogue
 from gongzhi.demands.catalogue_forms import TYPE_LABELS, CategoryForm, QuestionForm
 from gongzhi.demands.models import OPEN_STATES, Category, CategoryAttribute, Demand
 from gongzhi.territory.forms import bootstrapify
 
 
-def _require_manage(request: HttpRequest) -> None:
-    if not can_anywhere(request.user, Action.MANAGE):
-        raise PermissionDenied
-
-
 @login_required
 def category_list(request: HttpRequest) -> HttpResponse:
     """Every category, in use or not, with its questions and how many demands are open under it."""
-    _require_manage(request)
+    require_anywhere(request.user, Action.MANAGE)
     query = request.GET.get("q", "").strip()[:50]
     open_demands = (
         Demand.objects.filter(category=OuterRef("pk"), status__in=OPEN_STATES)
@@ -66,7 +61,7 @@ def _category_page(
 
 @login_required
 def category_create(request: HttpRequest) -> HttpResponse:
-    _require_manage(request)
+    require_anywhere(request.user, Action.MANAGE)
     form = CategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -81,7 +76,7 @@ def category_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manage(request)
+    require_anywhere(request.user, Action.MANAGE)
     category = get_object_or_404(Category, pk=pk)
     form = CategoryForm(request.POST or None, instance=category)
     if request.method == "POST" and form.is_valid():
@@ -102,7 +97,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manage(request)
+    require_anywhere(request.user, Action.MANAGE)
     category = get_object_or_404(Category, pk=pk)
     form = QuestionForm(request.POST, auto_id="id_q_%s")
     if form.is_valid():
@@ -118,7 +113,7 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manage(request)
+    require_anywhere(request.user, Action.MANAGE)
     question = get_object_or_404(CategoryAttribute.objects.select_related("category"), pk=pk)
     form = QuestionForm(request.POST or None, instance=question)
     if request.method == "POST" and form.is_valid():
@@ -141,7 +136,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def question_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_manage(request)
+    require_anywhere(request.user, Action.MANAGE)
     question = get_object_or_404(CategoryAttribute.objects.select_related("category"), pk=pk)
     catalogue.question_remove(by=request.user, question=question)
     messages.success(request, _("Question “%(q)s” was removed.") % {"q": question.description})

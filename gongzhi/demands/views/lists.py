@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.core.paging import paginate
 from gongzhi.core.roles import Action
-from gongzhi.core.scoping import can_anywhere
+from gongzhi.core.scoping import can_anywhere, require_anywhere
 from gongzhi.demands import exports, selectors, services
 from gongzhi.demands.models import OPEN_STATES, Demand, Status
 from gongzhi.demands.page_selectors import filter_demands, handler_candidates, sorted_demands
@@ -28,12 +28,6 @@ from gongzhi.demands.views.intake import may_report
 from gongzhi.territory.forms import bootstrapify
 
 OPEN_CHOICES = [(s.value, s.label) for s in OPEN_STATES]
-
-
-def _require_view(request: HttpRequest) -> None:
-    # Residents hold no role that reads registers: their demands are on the portal.
-    if not can_anywhere(request.user, Action.VIEW):
-        raise PermissionDenied
 
 
 def _worklist_base(request: HttpRequest) -> QuerySet[Demand]:
@@ -95,7 +89,7 @@ def _listing(
 
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
+    require_anywhere(request.user, Action.VIEW)
     can_assign = can_anywhere(request.user, Action.CHANGE)
     context = _listing(request, _worklist_base(request), OPEN_CHOICES, "due", selectable=can_assign)
     handlers = handler_candidates(request.user) if can_assign else []
@@ -107,7 +101,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def demand_list(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
+    require_anywhere(request.user, Action.VIEW)
     base = selectors.demands_visible_to(request.user)
     context = _listing(request, base, list(Status.choices), "new")
     context["can_create"] = can_anywhere(request.user, Action.CHANGE)
@@ -129,13 +123,13 @@ def _export(request: HttpRequest, base: QuerySet[Demand], statuses, default_sort
 @login_required
 def worklist_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered worklist as CSV or Excel; contact phones masked as on screen."""
-    _require_view(request)
+    require_anywhere(request.user, Action.VIEW)
     return _export(request, _worklist_base(request), OPEN_CHOICES, "due", fmt, "worklist")
 
 
 @login_required
 def list_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    _require_view(request)
+    require_anywhere(request.user, Action.VIEW)
     base = selectors.demands_visible_to(request.user)
     return _export(request, base, list(Status.choices), "new", fmt, "demands")
 
