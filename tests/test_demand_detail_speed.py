@@ -177,3 +177,58 @@ def test_the_filter_form_draws_what_django_widget_templates_draw(db, category, q
     )
     for name in fast.fields:
         assert str(fast[name]) == str(plain[name]), name
+
+
+def _filter_form_of(page: str) -> str:
+    start = page.index('<form class="row g-2 mb-3')
+    return page[start : page.index("</form>", start) + len("</form>")]
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("", 'name="sort"'),
+        (
+            "?status=dispatched&level=community&q=%3Cb%3E%E7%94%B5%E6%A2%AF%3C/b%3E&since=2026-01-01",
+            'value="&lt;b&gt;电梯&lt;/b&gt;"',
+        ),
+    ],
+)
+def test_the_kept_filter_form_is_the_one_the_template_draws(client_for, wuhe_staff, category, query, shown):
+    """The lists keep the filter form's HTML by query, language and categories (views.common.filters_html):
+    what they show must be what the form draws afresh, values and escaping included."""
+    from django.template.loader import render_to_string
+
+    from gongzhi.demands.forms import DemandFilterForm
+    from gongzhi.demands.models import Status
+    from gongzhi.demands.views.common import filter_form
+    from gongzhi.territory.forms import bootstrapify
+
+    client = client_for(wuhe_staff)
+    for _twice in range(2):  # drawn, then taken from the kept copy
+        page = client.get(f"/demands/all/{query}").content.decode()
+        request = client.get(f"/demands/all/{query}").wsgi_request
+        fresh = filter_form(request, list(Status.choices), "new")
+        assert isinstance(fresh, DemandFilterForm)
+        drawn = render_to_string(
+            "demands/_filter_form.html", {"form": bootstrapify(fresh), "show_text_search": True}
+        )
+        assert _filter_form_of(page) == drawn.strip()
+    assert shown in _filter_form_of(page)
+
+
+def test_the_filter_form_shows_a_renamed_category_at_once(client_for, wuhe_staff, category):
+    client = client_for(wuhe_staff)
+    assert "公共设施维修" in _filter_form_of(client.get("/demands/").content.decode())
+    Category.objects.filter(pk=category.pk).update(name="电梯与公共设施")
+    Category.objects.create(code="lift", name="电梯困人", limit_days=1)
+    form = _filter_form_of(client.get("/demands/").content.decode())
+    assert "电梯与公共设施" in form and "公共设施维修" not in form and "电梯困人" in form
+
+
+def test_the_filter_form_is_kept_per_language(client_for, wuhe_staff, category):
+    client = client_for(wuhe_staff)
+    chinese = _filter_form_of(client.get("/demands/").content.decode())
+    client.post("/i18n/setlang/", {"language": "en", "next": "/demands/"})
+    english = _filter_form_of(client.get("/demands/").content.decode())
+    assert "全部状态" in chinese and "All states" in english and "全部状态" not in english

@@ -133,6 +133,14 @@ def handler_candidates(user: Any) -> QuerySet:
     return _users_with_change_at(q)
 
 
+def handler_choices(user: Any) -> list[tuple[int, str]]:
+    """The bulk assignment's options: (pk, label) of `handler_candidates`, labelled as str(User) does.
+    Read as three columns, not whole users: DISTINCT over every column of a user row costs PostgreSQL
+    more than the worklist's own page of demands."""
+    people = handler_candidates(user).values_list("pk", "display_name", "username")
+    return [(pk, display_name or username) for pk, display_name, username in people]
+
+
 def transfer_stations(demand: Demand, ancestors: list[Place] | None = None) -> QuerySet[ServicePoint]:
     """Open service points of the demand's community, other than the one it is with. `ancestors`: those
     of its place, when the caller has read them already (its page does, for the breadcrumbs)."""

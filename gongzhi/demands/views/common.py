@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterable
 from html import escape
 from typing import Any, NamedTuple
 
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeData, SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from gongzhi.demands.forms import DemandFilterForm
 from gongzhi.demands.models import OPEN_STATES, Level, Status
+from gongzhi.territory.forms import bootstrapify
 
 STATUS_BADGES = {
     Status.SUBMITTED: "text-bg-secondary",
@@ -45,6 +48,38 @@ def filter_form(request: HttpRequest, statuses: list[tuple[str, str]], default_s
     data = request.GET.copy()
     data.setdefault("sort", default_sort)
     return DemandFilterForm(data, statuses=statuses)
+
+
+def filters_html(form: DemandFilterForm, *, text_search: bool = False) -> str:
+    """The filter form as HTML (demands/_filter_form.html), with `text_search` the number-or-text box.
+
+    The form is on every list page and draws the same for the same query, language and categories, yet
+    its dozen widgets and their options cost more than the page's table: so each drawing is kept, by
+    those inputs. The categories are read on every call (one small query), so a renamed or new category
+    shows at once."""
+    categories = tuple(form.fields["category"].queryset.values_list("pk", "name"))
+    query = tuple((key, tuple(values)) for key, values in sorted(form.data.lists()))
+    statuses = tuple((code, str(label)) for code, label in form.fields["status"].choices[1:])
+    return _filters_html(get_language(), query, statuses, categories, text_search)
+
+
+@functools.lru_cache(maxsize=512)
+def _filters_html(
+    language: str,
+    query: tuple[tuple[str, tuple[str, ...]], ...],
+    statuses: tuple[tuple[str, str], ...],
+    categories: tuple[tuple[int, str], ...],
+    text_search: bool,
+) -> str:
+    # `language` is the active one: it is in the key only so that each language keeps its own drawing.
+    data = QueryDict(mutable=True)
+    for key, values in query:
+        data.setlist(key, list(values))
+    form = DemandFilterForm(data, statuses=list(statuses))
+    field = form.fields["category"]
+    field.choices = [("", field.empty_label), *categories]  # as CategoryChoices, without its query
+    context = {"form": bootstrapify(form), "show_text_search": text_search}
+    return render_to_string("demands/_filter_form.html", context)
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

@@ -22,10 +22,9 @@ from gongzhi.core.roles import Action
 from gongzhi.core.scoping import can_anywhere, require_anywhere
 from gongzhi.demands import exports, selectors, services
 from gongzhi.demands.models import OPEN_STATES, Demand, Status
-from gongzhi.demands.page_selectors import filter_demands, handler_candidates, sorted_demands
-from gongzhi.demands.views.common import TABLE_COLUMNS, DemandTable, filter_form, safe_next
+from gongzhi.demands.page_selectors import filter_demands, handler_candidates, handler_choices, sorted_demands
+from gongzhi.demands.views.common import TABLE_COLUMNS, DemandTable, filter_form, filters_html, safe_next
 from gongzhi.demands.views.intake import may_report
-from gongzhi.territory.forms import bootstrapify
 
 OPEN_CHOICES = [(s.value, s.label) for s in OPEN_STATES]
 
@@ -56,6 +55,7 @@ def _listing(
     default_sort: str,
     *,
     selectable: bool = False,
+    text_search: bool = False,
 ) -> dict[str, Any]:
     """The filtered, sorted page and the pills (counts by state and overdue, under the other filters)."""
     now = timezone.now()
@@ -74,7 +74,7 @@ def _listing(
     page = paginate(request, demands.values_list(*TABLE_COLUMNS), count=_paged_total(counts, status, overdue))
     pills = [(code, label, counts.get(code, 0)) for code, label in statuses]
     return {
-        "form": bootstrapify(form),
+        "filters_html": filters_html(form, text_search=text_search),
         "page_obj": page,
         "rows": DemandTable(now=now, selectable=selectable).rows(page),
         "pills": pills,
@@ -92,7 +92,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.VIEW)
     can_assign = can_anywhere(request.user, Action.CHANGE)
     context = _listing(request, _worklist_base(request), OPEN_CHOICES, "due", selectable=can_assign)
-    handlers = handler_candidates(request.user) if can_assign else []
+    handlers = handler_choices(request.user) if can_assign else []
     context.update({"can_assign": can_assign, "handlers": handlers, "can_create": can_assign})
     # A grid worker reports from the grid (staff who may change enter demands with "New demand").
     context["can_grid_report"] = not can_assign and may_report(request.user)
@@ -103,7 +103,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 def demand_list(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.VIEW)
     base = selectors.demands_visible_to(request.user)
-    context = _listing(request, base, list(Status.choices), "new")
+    context = _listing(request, base, list(Status.choices), "new", text_search=True)
     context["can_create"] = can_anywhere(request.user, Action.CHANGE)
     return render(request, "demands/demand_list.html", context)
 
