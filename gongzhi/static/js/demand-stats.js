@@ -6,7 +6,8 @@
   var chart = echarts.init(el);
   chart.setOption({
     grid: { left: 40, right: 20, top: 30, bottom: 30 },
-    legend: { data: [el.dataset.labelTotal, el.dataset.labelResolved] },
+    // ECharts 6 puts a legend at the bottom by default, over the month labels: keep it above the bars.
+    legend: { top: 0, data: [el.dataset.labelTotal, el.dataset.labelResolved] },
     tooltip: { trigger: "axis" },
     xAxis: { type: "category", data: el.dataset.labels.split("|") },
     yAxis: { type: "value", minInterval: 1 },
