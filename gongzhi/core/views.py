@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.paging import paginate
@@ -17,16 +18,22 @@ from gongzhi.territory.selectors import home_places
 
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in user lands: the coverage of the places they work on."""
+    """Where a signed-in user lands: what needs doing (demands, missed organisational life, dues in
+    arrears) and the coverage of the places they work on."""
     from gongzhi.party.coverage import coverage_report
 
     # Residents, and people with no role yet, use the phone portal for their own demands.
     if uses_the_portal(request.user):
         return redirect("portal:home")
+    from gongzhi.demands.selectors import workbench_counts
     from gongzhi.dues.selectors import arrears_alerts_visible_to
 
     reports = [coverage_report(place) for place in home_places(request.user)[:3]]
     context = {"reports": reports, "dues_alerts": arrears_alerts_visible_to(request.user)}
+    if can_anywhere(request.user, Action.VIEW):
+        # The residents' demands the user works on, each figure a link to the worklist so filtered.
+        context["demands"] = workbench_counts(request.user, timezone.now())
+        context["can_handle"] = can_anywhere(request.user, Action.CHANGE)
     return render(request, "core/workbench.html", context)
 
 

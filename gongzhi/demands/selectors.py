@@ -10,9 +10,9 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 
 from gongzhi.core.roles import Action
-from gongzhi.core.scoping import authorise_path, can, scope_q
+from gongzhi.core.scoping import authorise_path, can, can_anywhere, scope_q
 from gongzhi.demands import tallies
-from gongzhi.demands.models import OPEN_STATES, Demand, DemandTally
+from gongzhi.demands.models import OPEN_STATES, Demand, DemandTally, Status
 from gongzhi.demands.tallies import COUNTERS
 from gongzhi.territory.models import Place
 
@@ -53,6 +53,29 @@ def get_demand_for_user(
 def worklist(user: Any) -> QuerySet[Demand]:
     """The open demands a handler may act on, most urgent first."""
     return demands_visible_to(user, Action.CHANGE).filter(status__in=OPEN_STATES).order_by("level_due", "id")
+
+
+def open_worklist(user: Any) -> QuerySet[Demand]:
+    """The worklist's demands: the open ones the user may act on; read-only roles (grid workers,
+    inspectors) follow the open ones in their view."""
+    if can_anywhere(user, Action.CHANGE):
+        return worklist(user)
+    return demands_visible_to(user).filter(status__in=OPEN_STATES)
+
+
+def workbench_counts(user: Any, now: datetime.datetime) -> dict[str, int]:
+    """What the workbench says of the user's worklist, each figure one of the worklist's filters: open,
+    overdue, newly submitted (waiting to be accepted), and assigned to the user. One query."""
+    return (
+        open_worklist(user)
+        .order_by()
+        .aggregate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(level_due__lt=now)),
+            submitted=Count("id", filter=Q(status=Status.SUBMITTED)),
+            mine=Count("id", filter=Q(handler=user)),
+        )
+    )
 
 
 def counts_by_status(queryset: QuerySet[Demand], now: datetime.datetime) -> dict[str, int]:

@@ -29,13 +29,6 @@ from gongzhi.demands.views.intake import may_report
 OPEN_CHOICES = [(s.value, s.label) for s in OPEN_STATES]
 
 
-def _worklist_base(request: HttpRequest) -> QuerySet[Demand]:
-    """Open demands the user may act on; read-only roles (grid workers, inspectors) follow those in view."""
-    if can_anywhere(request.user, Action.CHANGE):
-        return selectors.worklist(request.user)
-    return selectors.demands_visible_to(request.user).filter(status__in=OPEN_STATES)
-
-
 def _paged_total(counts: dict[str, int], status: str, overdue: bool) -> int | None:
     """How many demands the pages hold, read off the pills' counts when a pill counts exactly them. None
     (the pager counts them) for a state and overdue at once, which no pill counts."""
@@ -91,7 +84,9 @@ def _listing(
 def worklist(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.VIEW)
     can_assign = can_anywhere(request.user, Action.CHANGE)
-    context = _listing(request, _worklist_base(request), OPEN_CHOICES, "due", selectable=can_assign)
+    context = _listing(
+        request, selectors.open_worklist(request.user), OPEN_CHOICES, "due", selectable=can_assign
+    )
     handlers = handler_choices(request.user) if can_assign else []
     context.update({"can_assign": can_assign, "handlers": handlers, "can_create": can_assign})
     # A grid worker reports from the grid (staff who may change enter demands with "New demand").
@@ -124,7 +119,7 @@ def _export(request: HttpRequest, base: QuerySet[Demand], statuses, default_sort
 def worklist_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered worklist as CSV or Excel; contact phones masked as on screen."""
     require_anywhere(request.user, Action.VIEW)
-    return _export(request, _worklist_base(request), OPEN_CHOICES, "due", fmt, "worklist")
+    return _export(request, selectors.open_worklist(request.user), OPEN_CHOICES, "due", fmt, "worklist")
 
 
 @login_required
