@@ -133,6 +133,8 @@ SECOND_FACTOR_ROLES = env_list("GONGZHI_SECOND_FACTOR_ROLES")
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our corrections to Django's Chinese formats: ISO dates in date fields, thousands grouped by three.
+FORMAT_MODULE_PATH = ["gongzhi.formats"]
 TIME_ZONE = env_str("GONGZHI_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
