@@ -1,5 +1,6 @@
 """A subdistrict administrator adds a category with a question from the menu's 系统设置 → 诉求类别; a
-resident on the phone then reports under it, and the question appears when the category is picked."""
+resident on the phone then reports under it, and the question appears when the category is picked; so it
+does on the staff intake form, where the answer stays chosen while the rest of the form is filled in."""
 
 from __future__ import annotations
 
@@ -71,3 +72,20 @@ def test_an_administrator_adds_a_category_and_a_resident_reports_under_it(
     phone.wait_for_url(re.compile(r"/m/report/done/\d+/$"))
     demand = Demand.objects.get()
     assert (demand.category.code, demand.attributes) == ("parking", {"where": "fire-lane"})
+
+    # A resident calls about the same: staff enter it, and the question comes with the category. Typing
+    # elsewhere in the form must not draw the questions again (that cleared the answer).
+    page.goto(f"{base}/demands/new/")
+    page.select_option("#id_category", label="停车难")
+    question = page.get_by_test_id("question-where")
+    expect(question).to_contain_text("车停在哪里？")
+    question.get_by_text("人行道").click()
+    page.fill("#id_place_q", "city-plaza")
+    page.locator("#place-results input[name=place]").first.check()
+    page.fill("#id_description", "有车长期停在人行道上。")
+    page.fill("#id_contact_name", "李先生")
+    expect(page.locator("#q-where-2")).to_be_checked()
+    page.get_by_test_id("submit-demand").click()
+    page.wait_for_url(re.compile(r"/demands/\d+/$"))
+    entered = Demand.objects.exclude(pk=demand.pk).get()
+    assert (entered.category.code, entered.attributes) == ("parking", {"where": "sidewalk"})
