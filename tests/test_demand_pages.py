@@ -702,3 +702,38 @@ def test_statistics_give_the_satisfaction_of_each_place_on_the_page_and_in_the_e
     by_name = {row[0].value: row[column] for row in sheet.iter_rows(min_row=2)}
     assert by_name[world.dgk.name].value == 0.75 and by_name[world.dgk.name].number_format == "0.0%"
     assert by_name[world.xincun.name].value == 1
+
+
+def test_the_rows_by_place_add_up_to_the_totals(client_for, wuhe_staff, world, category):
+    """A demand registered at the community itself, and one at a place closed since, have their rows: the
+    table under the totals adds up to them, on the page and in the export."""
+    from gongzhi.territory.services import place_close
+
+    submit(world.dgk, category)
+    submit(world.wuhe, category, description="社区多处路灯不亮")  # about the whole community
+    submit(world.wuhe, category, description="社区公告栏破损")
+    submit(world.estate, category, description="小区门禁坏了")
+    place_close(by=None, place=world.estate, on=timezone.localdate())
+    client = client_for(wuhe_staff)
+    response = client.get("/demands/stats/?place=wuhe")
+    rows = response.context["by_place"]
+    assert sum(r["total"] for r in rows) == response.context["stats"]["total"] == 4
+    assert {r["place"].code: r["total"] for r in rows if not r["own"]} == {
+        "dgk": 1,
+        "jzy": 1,
+        "wuhe-xincun": 0,
+    }
+    assert rows[-1]["own"] and rows[-1]["total"] == 2
+    table = response.content.decode().split('data-testid="by-place">')[1].split("</table>")[0]
+    assert "五和社区（本级登记）" in table and 'href="?place=wuhe&' not in table
+    assert "已关闭" in table  # 佳兆业花园 is listed, closed, for the demand it had
+
+    book = load_workbook(io.BytesIO(client.get("/demands/stats.xlsx?place=wuhe").content))
+    names = [row[0].value for row in book.worksheets[2].iter_rows(min_row=2)]
+    assert "五和社区（本级登记）" in names and world.estate.name in names
+
+
+def test_no_own_row_when_every_demand_is_below(client_for, wuhe_staff, world, category):
+    submit(world.dgk, category)
+    rows = client_for(wuhe_staff).get("/demands/stats/?place=wuhe").context["by_place"]
+    assert not any(r["own"] for r in rows)

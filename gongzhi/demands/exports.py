@@ -92,6 +92,11 @@ def demands_export(demands: QuerySet[Demand], fmt: str, filename: str) -> HttpRe
     return workbook_response(wb, filename)
 
 
+def own_label(place: Any) -> str:
+    """The statistics row of the demands registered at a place itself, not at a place below it."""
+    return _("%(place)s (registered at this level)") % {"place": place.name}
+
+
 def _pct(value: float | None) -> float | str:
     """A rate as a number (the sheet formats it as a percentage), so that it can be calculated with."""
     return "" if value is None else round(value, 4)
@@ -139,7 +144,7 @@ def stats_export(figures: dict, filename: str) -> HttpResponse:
         ],
         [
             [
-                r["place"].name,
+                own_label(r["place"]) if r["own"] else r["place"].name,
                 r["total"],
                 r["resolved"],
                 _pct(r["on_time_rate"]),

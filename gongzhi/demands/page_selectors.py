@@ -202,20 +202,32 @@ def similar_visible(user: Any, demand: Demand, found: list[Demand]) -> list[Dema
 def stats_by_child(
     place: Place, since: datetime.date | None = None, until: datetime.date | None = None
 ) -> list[dict]:
-    """The roll-ups summed for each open child place, one query per part of the window: [{place, total, …}]."""
-    children = list(place.children.open().order_by("kind", "name"))
-    if not children:
-        return []
+    """The roll-ups summed for each child place, then for the place itself: rows that add up to the
+    place's own figures. [{place, own, total, …}], one query per part of the window.
+
+    A closed child is listed when it has demands in the window. The last row, `own`, holds the demands
+    registered at the place itself rather than below it (a call about the whole community), when there
+    are any: without it the rows would not add up to the totals above them."""
+    children = list(place.children.order_by("kind", "name"))
     per_child = {
         f"{child.pk}_{k}": Sum(k, filter=Q(area_path__startswith=child.path), default=0)
         for child in children
         for k in COUNTERS
     }
-    totals = dict.fromkeys(per_child, 0)
+    whole = {f"all_{k}": Sum(k, default=0) for k in COUNTERS}
+    totals = dict.fromkeys([*per_child, *whole], 0)
     for part in tallies.window(place.path, since, until):
-        for key, value in part.aggregate(**per_child).items():
+        for key, value in part.aggregate(**per_child, **whole).items():
             totals[key] += value
-    return [{"place": child, **{k: totals[f"{child.pk}_{k}"] for k in COUNTERS}} for child in children]
+    rows = [
+        {"place": child, "own": False, **{k: totals[f"{child.pk}_{k}"] for k in COUNTERS}}
+        for child in children
+    ]
+    rows = [r for r in rows if r["place"].is_open or r["total"]]
+    own = {k: totals[f"all_{k}"] - sum(totals[f"{child.pk}_{k}"] for child in children) for k in COUNTERS}
+    if any(own.values()):
+        rows.append({"place": place, "own": True, **own})
+    return rows
 
 
 def rate(part: int, whole: int) -> float | None:
