@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.collective.models import Company, Step, Subject
 from gongzhi.collective.services import check_document
+from gongzhi.core.forms import ModelChoice
 from gongzhi.party.models import PartyOrg
 from gongzhi.territory.models import Place, code_validator
 
@@ -40,7 +41,7 @@ class CompanyForm(forms.Form):
     )
     name = forms.CharField(label=_("Name"), max_length=100)
     resident_group = PlaceChoiceField(label=_("Resident group"), queryset=Place.objects.none())
-    branch = forms.ModelChoiceField(
+    branch = ModelChoice(
         label=_("Supervising party branch"), queryset=PartyOrg.objects.none(), required=False
     )
     chairman = forms.CharField(label=_("Chairman"), max_length=50, required=False)
@@ -89,7 +90,7 @@ class _DocumentMixin(forms.Form):
 
 
 class DecisionProposeForm(_DocumentMixin):
-    company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.none(), required=False)
+    company = ModelChoice(label=_("Company"), queryset=Company.objects.none(), required=False)
     resident_group = PlaceChoiceField(
         label=_("Resident group"),
         queryset=Place.objects.none(),

@@ -1,5 +1,15 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+CHOOSE = _("Choose…")
+
+
+class ModelChoice(forms.ModelChoiceField):
+    """A pick among rows whose empty option says "Choose…" (请选择…), not Django's "---------"."""
+
+    def __init__(self, *args, empty_label=CHOOSE, **kwargs):
+        super().__init__(*args, empty_label=empty_label, **kwargs)
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:

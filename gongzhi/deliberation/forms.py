@@ -13,6 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import ModelChoice
 from gongzhi.deliberation.choices import (
     ActionStatus,
     MajorityRule,
@@ -47,13 +48,13 @@ class MarkedCheckboxes(forms.CheckboxSelectMultiple):
 
 class SeatForm(forms.Form):
     stakeholder = forms.ChoiceField(label=_("Stakeholder"), choices=Stakeholder.choices)
-    user = forms.ModelChoiceField(
+    user = ModelChoice(
         label=_("Account"),
         queryset=None,
         required=False,
         help_text=_("A holder with an account can vote online."),
     )
-    member = forms.ModelChoiceField(label=_("Party member"), queryset=None, required=False)
+    member = ModelChoice(label=_("Party member"), queryset=None, required=False)
     holder_name = forms.CharField(
         label=_("Holder's name"),
         max_length=50,
@@ -127,7 +128,7 @@ class MeetingScheduleForm(forms.Form):
 
 
 class AgendaAddForm(forms.Form):
-    topic = forms.ModelChoiceField(label=_("Accepted topic"), queryset=None)
+    topic = ModelChoice(label=_("Accepted topic"), queryset=None)
 
     def __init__(self, *args, topics=None, **kwargs):
         super().__init__(*args, **kwargs)

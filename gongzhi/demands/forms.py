@@ -13,7 +13,7 @@ from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.forms import needed
+from gongzhi.core.forms import ModelChoice, needed
 from gongzhi.demands.models import MAX_PHOTOS, Category, Channel, Level
 from gongzhi.territory.models import ServicePoint
 
@@ -161,7 +161,7 @@ class AcceptForm(forms.Form):
 
 
 class DispatchForm(forms.Form):
-    handler = forms.ModelChoiceField(
+    handler = ModelChoice(
         label=_("Handler"),
         queryset=None,
         required=False,
@@ -180,7 +180,7 @@ class ContactForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    station = forms.ModelChoiceField(
+    station = ModelChoice(
         label=_("Service point"), queryset=ServicePoint.objects.none(), empty_label=_("Choose…")
     )
     reason = _needed_text(_("Reason"))
@@ -245,7 +245,7 @@ class MultiplePhotoField(forms.FileField):
 class _PlacedForm(forms.Form):
     """A form whose place is chosen by code among `places` (the search box fills it)."""
 
-    category = forms.ModelChoiceField(
+    category = ModelChoice(
         label=_("Category"), queryset=Category.objects.filter(active=True), empty_label=_("Choose…")
     )
     place = forms.CharField(label=_("Place"), max_length=64, required=False, widget=forms.HiddenInput)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import ModelChoice
 from gongzhi.members.models import Education, Gender, Member, MemberStatus, OutsideTitle, PostTitle
 from gongzhi.party.models import PartyOrg
 from gongzhi.territory.models import Place
@@ -22,8 +23,8 @@ class MemberForm(forms.Form):
     joined_on = forms.DateField(label=_("Joined the party on"), widget=DATE)
     status = forms.ChoiceField(label=_("Status"), choices=MemberStatus.choices)
     full_on = forms.DateField(label=_("Full member since"), widget=DATE, required=False)
-    branch = forms.ModelChoiceField(label=_("Branch"), queryset=PartyOrg.objects.none())
-    home_place = forms.ModelChoiceField(label=_("Home place"), queryset=Place.objects.none(), required=False)
+    branch = ModelChoice(label=_("Branch"), queryset=PartyOrg.objects.none())
+    home_place = ModelChoice(label=_("Home place"), queryset=Place.objects.none(), required=False)
     is_owner = forms.BooleanField(label=_("Owns a home there"), required=False)
     employer = forms.CharField(label=_("Employer"), max_length=100, required=False)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -35,7 +36,7 @@ class MemberForm(forms.Form):
 
 
 class PostAppointForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("Member"), queryset=Member.objects.none())
+    member = ModelChoice(label=_("Member"), queryset=Member.objects.none())
     title = forms.ChoiceField(label=_("Post"), choices=PostTitle.choices)
     since = forms.DateField(label=_("Since"), initial=timezone.localdate, widget=DATE)
 

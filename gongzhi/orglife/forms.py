@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import ModelChoice
 from gongzhi.members.models import Member
 from gongzhi.orglife.files import check_upload
 from gongzhi.orglife.models import AttachmentKind, LifeRecord
@@ -33,7 +34,7 @@ class LifeRecordForm(forms.Form):
     """A record with its attendance: one row per member of the branch, with a grade for an appraisal."""
 
     type = forms.ChoiceField(label=_("Type"), choices=LifeType.choices)
-    group = forms.ModelChoiceField(
+    group = ModelChoice(
         label=_("Party group"),
         queryset=PartyOrg.objects.none(),
         required=False,
@@ -42,8 +43,8 @@ class LifeRecordForm(forms.Form):
     held_on = forms.DateField(label=_("Held on"), initial=timezone.localdate, widget=_date_input())
     topic = forms.CharField(label=_("Topic"), max_length=200)
     location = forms.CharField(label=_("Location"), max_length=200, required=False)
-    chair = forms.ModelChoiceField(label=_("Chair"), queryset=Member.objects.none(), required=False)
-    note_taker = forms.ModelChoiceField(label=_("Note-taker"), queryset=Member.objects.none(), required=False)
+    chair = ModelChoice(label=_("Chair"), queryset=Member.objects.none(), required=False)
+    note_taker = ModelChoice(label=_("Note-taker"), queryset=Member.objects.none(), required=False)
     expected = forms.IntegerField(
         label=_("Expected attendance"),
         min_value=0,

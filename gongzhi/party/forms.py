@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import ModelChoice
 from gongzhi.party.models import OrgKind, PartyOrg
 from gongzhi.territory.models import code_validator
 
@@ -11,9 +12,7 @@ class OrgEstablishForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrgKind.choices, initial=OrgKind.BRANCH)
     place = forms.CharField(label=_("Anchored at (place code)"), max_length=64)
-    parent = forms.ModelChoiceField(
-        label=_("Parent organisation"), queryset=PartyOrg.objects.none(), required=False
-    )
+    parent = ModelChoice(label=_("Parent organisation"), queryset=PartyOrg.objects.none(), required=False)
     areas = forms.CharField(
         label=_("Areas covered (place codes)"),
         required=False,
@@ -46,7 +45,7 @@ class OrgDissolveForm(forms.Form):
 
 class CoverageAddForm(forms.Form):
     area = forms.CharField(label=_("Area (place code)"), max_length=64)
-    org = forms.ModelChoiceField(label=_("Organisation"), queryset=PartyOrg.objects.none())
+    org = ModelChoice(label=_("Organisation"), queryset=PartyOrg.objects.none())
     since = forms.DateField(
         label=_("Since"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import ModelChoice
 from gongzhi.core.pii import validate_phone
 from gongzhi.demands.models import Category, Rating
 from gongzhi.territory.models import RESIDENTIAL_KINDS, Place, PlaceKind
@@ -16,7 +17,7 @@ COMMENT_MAX = 1000
 
 
 class ReportForm(forms.Form):
-    category = forms.ModelChoiceField(
+    category = ModelChoice(
         queryset=Category.objects.none(),
         empty_label=None,
         error_messages={
@@ -24,7 +25,7 @@ class ReportForm(forms.Form):
             "invalid_choice": _("Choose one of the kinds of problem shown."),
         },
     )
-    place = forms.ModelChoiceField(
+    place = ModelChoice(
         queryset=Place.objects.none(),
         error_messages={
             "required": _("Choose where the problem is."),

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import ModelChoice
 from gongzhi.members.models import Education, Gender, Member
 from gongzhi.party.models import PartyOrg
 from gongzhi.recruitment import rules
@@ -30,7 +31,7 @@ class MemberChoiceForm(forms.Form):
 
 
 class ApplyForm(forms.Form):
-    branch = forms.ModelChoiceField(label=_("Branch"), queryset=PartyOrg.objects.none())
+    branch = ModelChoice(label=_("Branch"), queryset=PartyOrg.objects.none())
     name = forms.CharField(label=_("Name"), max_length=50)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
     ethnicity = forms.CharField(label=_("Ethnicity"), max_length=20, initial="汉族")

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import ModelChoice
 from gongzhi.territory.models import Place, PlaceKind, ServicePointKind, code_validator
 
 
@@ -25,7 +26,7 @@ class PlaceEditForm(forms.Form):
 
 
 class PlaceMoveForm(forms.Form):
-    new_parent = forms.ModelChoiceField(label=_("New parent place"), queryset=Place.objects.none())
+    new_parent = ModelChoice(label=_("New parent place"), queryset=Place.objects.none())
 
     def __init__(self, *args, parents=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,13 +2,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.forms import ModelChoice
 from gongzhi.members.models import Member
 from gongzhi.transfers.models import Direction
 
 
 class TransferIssueForm(forms.Form):
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.OUT)
-    member = forms.ModelChoiceField(
+    member = ModelChoice(
         label=_("Member"),
         queryset=Member.objects.none(),
         required=False,

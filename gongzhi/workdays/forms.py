@@ -6,7 +6,7 @@ from gongzhi.workdays.models import DayKind
 
 class CalendarDayForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "---------"), *DayKind.choices])
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("Choose…")), *DayKind.choices])
     note = forms.CharField(
         label=_("Note"),
         max_length=200,
