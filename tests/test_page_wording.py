@@ -36,3 +36,24 @@ def test_a_kind_of_area_with_no_areas_has_no_rate(client_for, wuhe_staff, world)
     row = re.search(r"<tr><td>居委会</td>(.*?)</tr>", page)
     assert row, "the residents' committee row is missing"
     assert re.findall(r">([^<]*)</td>", row.group(1)) == ["0", "0", "—"]
+
+
+def test_the_empty_company_list_offers_only_what_the_user_can_do(client_for, admin_user, auditor, world):
+    def empty(user, query=""):
+        page = client_for(user).get(f"/collective/{query}").content.decode()
+        return re.search(r'data-testid="empty">([^<]*)<', page).group(1)
+
+    assert empty(admin_user) == "暂无公司。请登记第一家。"
+    assert empty(auditor) == "您负责的区域尚未登记公司。"  # may read, may not register
+    assert empty(admin_user, "?q=不存在") == "没有匹配的公司。清除搜索条件可查看全部。"
+
+
+def test_the_outside_post_form_labels_its_fields(client_for, wuhe_staff, world):
+    from tests.factories import make_member
+
+    member = make_member(world.dgk_branch)
+    page = client_for(wuhe_staff).get(f"/members/{member.pk}/").content.decode()
+    form = page[page.index(f"members/{member.pk}/outside-posts") - 200 :]
+    form = form[: form.index("</form>")]
+    for label in ("职务", "单位或组织", "起始日期"):
+        assert re.search(rf'<label class="form-label small mb-0" for="[^"]+">{label}</label>', form), label
