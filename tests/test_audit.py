@@ -322,3 +322,26 @@ def test_new_events_appear_first(client_for, wuhe_staff, world, edits):
     first = next(iter(client_for(wuhe_staff).get("/audit/").context["page_obj"]))
     assert first.target_repr.startswith("五和社区党群服务站")
     assert first.at <= timezone.now() + datetime.timedelta(seconds=1)
+
+
+def test_the_audit_page_speaks_the_readers_language(client_for, auditor, wuhe_staff, world):
+    """The log keeps field names and codes; its page shows the fields' labels and the codes' names, and
+    "system" for what no one signed in did."""
+    from gongzhi.demands import services as demands
+    from gongzhi.demands.models import Category
+
+    category = Category.objects.create(code="repair", name="公共设施维修", limit_days=5)
+    demand = demands.demand_submit(
+        by=None, channel="walk_in", category=category, place=world.dgk, description="路灯不亮"
+    )
+    demands.demand_accept(by=wuhe_staff, demand=demand)
+    event = AuditEvent.objects.filter(target_type="demands.demand", actor__isnull=True).first()
+    assert event.actor_name == "system" and "status" in event.changes  # stored as written
+    client = client_for(auditor)
+    page = client.get("/audit/?type=demands.demand").content.decode()
+    assert "<td>系统</td>" in page and "<td>system</td>" not in page
+    assert "<strong>状态</strong>: — → 已提交" in page
+    assert "<strong>状态</strong>: — → 已受理" in page and "<strong>层级</strong>: — → 站点" in page
+    client.cookies["django_language"] = "en"
+    english = client.get("/audit/?type=demands.demand").content.decode()
+    assert "<strong>Status</strong>: — → Accepted" in english

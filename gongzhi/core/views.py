@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from gongzhi.core import audit_display
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.paging import paginate
 from gongzhi.core.roles import Action
@@ -52,7 +53,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if target_type:
         events = events.filter(target_type=target_type)
     page = paginate(request, events)
-    return render(request, "core/audit_list.html", {"page_obj": page, "q": q, "type": target_type})
+    rows = [(e, audit_display.actor(e), audit_display.changes(e)) for e in page]
+    context = {"page_obj": page, "rows": rows, "q": q, "type": target_type}
+    return render(request, "core/audit_list.html", context)
 
 
 def home(request: HttpRequest) -> HttpResponse:
