@@ -56,7 +56,8 @@ def changes(event: AuditEvent) -> list[Change]:
     such field: a value a service records that is not a column), coded values by their labels."""
     rows = []
     for name, values in event.changes.items():
-        before, after = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+        # Services record [before, after]; anything else is shown as it is, as the value after.
+        before, after = values if isinstance(values, list) and len(values) == 2 else (None, values)
         field = _field(event.target_type, name)
         label = capfirst(str(field.verbose_name)) if field is not None else name
         rows.append(Change(label, _value(field, before), _value(field, after)))
