@@ -345,3 +345,13 @@ def test_the_audit_page_speaks_the_readers_language(client_for, auditor, wuhe_st
     client.cookies["django_language"] = "en"
     english = client.get("/audit/?type=demands.demand").content.decode()
     assert "<strong>Status</strong>: — → Accepted" in english
+
+
+def test_a_reveal_reads_as_such_on_the_audit_page(client_for, auditor, secretary, world):
+    from gongzhi.members.services import member_reveal
+    from tests.factories import make_member
+
+    member = make_member(world.dgk_branch, phone="13800138000")
+    member_reveal(by=secretary, member=member, field="phone")
+    page = client_for(auditor).get("/audit/").content.decode()
+    assert "<strong>联系电话</strong>: *** → 已显示明文" in page and "revealed" not in page

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core.models import AuditEvent
 
 SYSTEM = "system"  # the actor_name of what no signed-in user did (audit_record)
+REVEALED = ["***", "revealed"]  # what the services record when someone reads personal data in clear
 
 
 class Change(NamedTuple):
@@ -60,5 +61,8 @@ def changes(event: AuditEvent) -> list[Change]:
         before, after = values if isinstance(values, list) and len(values) == 2 else (None, values)
         field = _field(event.target_type, name)
         label = capfirst(str(field.verbose_name)) if field is not None else name
+        if [before, after] == REVEALED:
+            rows.append(Change(label, "***", _("shown in clear")))
+            continue
         rows.append(Change(label, _value(field, before), _value(field, after)))
     return rows
